@@ -1,0 +1,50 @@
+# threaded_async: every command a user or CI needs. Each target installs what
+# it needs first (make deps), so one command works on a fresh Debian machine.
+#
+#   make playground   build everything and serve the playground on :8000
+#   make test         every test: native, wasm, playground
+#   make cookbook     build and run the native cookbook programs
+#   make bench        benchmarks (release build), writes build/bench/results.json
+
+SHELL := /bin/bash
+JOBS ?= $(shell nproc)
+BUILD ?= build/native
+
+# Debian packages the build and tests need; included makefiles add theirs.
+APT_PACKAGES := g++ cmake make libboost-context-dev libboost-dev nlohmann-json3-dev catch2 \
+                libbenchmark-dev
+# Test targets that `make test` runs after the native suite; included makefiles add theirs.
+TEST_TARGETS := test-native
+
+COOKBOOK := background events queues control-inversion errors stuck-loop
+
+.PHONY: all deps build test test-native cookbook clean
+
+all: build
+
+-include wasm/wasm.mk
+-include playground/playground.mk
+-include tests/bench/bench.mk
+-include tests/reliability.mk
+
+deps:
+	@bash .ci/deps.sh $(APT_PACKAGES)
+
+build: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+test-native: build
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 300
+
+test: deps
+	@$(MAKE) --no-print-directory $(TEST_TARGETS)
+
+cookbook: build
+	@for slug in $(COOKBOOK); do \
+	  exe=$(BUILD)/native/examples/cookbook_$${slug//-/_}; \
+	  if [ -x $$exe ]; then echo "== $$slug"; $$exe || exit 1; fi; \
+	done
+
+clean:
+	rm -rf build

@@ -1,0 +1,210 @@
+// EventLoop: the loop a runner's thread runs, and everything that touches it.
+//
+// Three separate pieces feed it: the ready queue (tasks and markers to run
+// now, loop thread only), the timer heap (deadlines, loop thread only) and the
+// inbox (lock-free, where other threads post work). One iteration: take
+// everything out of the inbox, fire due timers, run what is ready, and, when
+// nothing is, spin briefly and then sleep until the inbox or a timer wakes it.
+// docs/scheduler.md draws the states.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "threaded_async/detail/fiber.hpp"
+#include "threaded_async/detail/inbox.hpp"
+#include "threaded_async/detail/loop_thread.hpp"
+#include "threaded_async/detail/parker.hpp"
+#include "threaded_async/detail/ready_queue.hpp"
+#include "threaded_async/detail/task_base.hpp"
+#include "threaded_async/detail/timer_heap.hpp"
+#include "threaded_async/detail/waiter.hpp"
+#include "threaded_async/shutdown_type.hpp"
+#include "threaded_async/timeout.hpp"
+
+namespace threaded_async::detail {
+
+struct LoopOptions {
+  Timeout exit_timeout;
+  Timeout call_in_loop_timeout;
+  FiberPoolOptions fiber;
+  std::string name;
+  bool report_forced_stop = true;
+};
+
+class EventLoop : public std::enable_shared_from_this<EventLoop> {
+ public:
+  explicit EventLoop(LoopOptions options);
+  EventLoop(const EventLoop&) = delete;
+  EventLoop& operator=(const EventLoop&) = delete;
+  ~EventLoop();
+
+  // Starts the loop thread; blocks until the loop has completed one iteration.
+  void start();
+  // Leaves the runner (see SEMANTICS.md, "Leaving the runner"). Blocks up to
+  // about twice exit_timeout. Idempotent. Returns how it ended.
+  ShutdownType close();
+  ShutdownType shutdown_type() const noexcept { return shutdown_type_.load(); }
+  // Errors of failed tasks that nobody retrieved, in task order; empties the list.
+  std::vector<std::exception_ptr> take_unretrieved_errors();
+
+  const LoopOptions& options() const noexcept { return options_; }
+  const std::string& name() const noexcept { return options_.name; }
+
+  // --- Where are we? -------------------------------------------------------
+  // The loop whose thread (or adopted thread) this is, or nullptr.
+  static EventLoop* current() noexcept;
+  // The task running on this thread now, or nullptr outside tasks.
+  static TaskBase* current_task() noexcept;
+  // The running task's name for a crash report, or nullptr. Async-signal-safe.
+  static const char* current_task_name_for_report() noexcept;
+  bool on_loop_thread() const noexcept { return current() == this; }
+  // The loop thread is alive and leaving has not finished.
+  bool is_running() const noexcept { return running_.load(std::memory_order_acquire); }
+  // Leaving has finished: primitives of this runner can no longer be used.
+  bool stopped() const noexcept { return stopped_.load(std::memory_order_acquire); }
+
+  // --- Checks that turn misuse into clear errors ---------------------------
+  // WouldDeadlockError if called on this loop's thread. `what` names the call,
+  // `instead` what to use inside a task.
+  void check_thread_side(const char* what, const char* instead) const;
+  // RunnerStoppedError once the runner has stopped.
+  void check_running(const char* what) const;
+  // The current task, or NotInTaskError naming `what` and the thread-side `instead`.
+  static TaskBase& require_task(const char* what, const char* instead);
+
+  // The deadline of `timeout`, "the runner's default" read as call_in_loop_timeout.
+  Clock::time_point deadline(Timeout timeout) const noexcept;
+  Timeout resolve(Timeout timeout) const noexcept {
+    return timeout.or_default(decode(call_in_loop_timeout_.load(std::memory_order_relaxed)));
+  }
+  Timeout exit_timeout() const noexcept {
+    return decode(exit_timeout_.load(std::memory_order_relaxed));
+  }
+  // Changes the two timeouts of `options` (the rest is fixed once started). Any thread.
+  void set_timeouts(const LoopOptions& options) noexcept {
+    call_in_loop_timeout_.store(encode(options.call_in_loop_timeout));
+    exit_timeout_.store(encode(options.exit_timeout));
+  }
+
+  // --- Tasks ----------------------------------------------------------------
+  std::uint64_t next_task_sequence() noexcept { return task_sequence_.fetch_add(1) + 1; }
+  // Puts a new task on the loop; takes over one reference. Any thread; never blocks.
+  void start_task(TaskBase* task);
+  // Makes a suspended task ready again. Any thread.
+  void wake(TaskBase* task);
+  // Hands an item to the loop. Any thread; never blocks.
+  void post(InboxItem* item);
+
+  // --- Waiting --------------------------------------------------------------
+  // Waits on `list` (guarded by `lock`, held on entry and on return) until the
+  // waiter is notified, `deadline` passes, or the wait is cancelled. In a task
+  // this suspends the task; on a plain thread it blocks the thread (the caller
+  // has checked it is not this loop's thread). On return the waiter is unlinked.
+  WaitStatus wait(std::unique_lock<std::mutex>& lock, WaitList& list, Waiter& waiter,
+                  Clock::time_point deadline);
+  // Suspends the current task (loop thread) until `waiter` is claimed.
+  WaitStatus suspend(Waiter& waiter, Clock::time_point deadline);
+  // Suspends the current task until `deadline`. Throws CancelledError.
+  void sleep_until(Clock::time_point deadline);
+  // Lets every other ready task run once. Throws CancelledError.
+  void yield_now();
+  // Throws CancelledError if the current task has a cancellation to deliver.
+  void deliver_cancellation(TaskBase& task);
+
+  // --- Thread-side calls into the loop --------------------------------------
+  // Runs `fn` on the loop thread and blocks until it returned; rethrows what it threw.
+  void call(std::function<void()> fn, Timeout timeout, const char* what);
+  // Blocks until the loop has run everything queued before this call.
+  // False if `deadline` passed first.
+  bool wait_next_iteration(Clock::time_point deadline);
+
+  // Sleeping threads register here so that leaving the runner can wake them.
+  bool register_parking(ThreadParking* parking);
+  void unregister_parking(ThreadParking* parking);
+
+  // Counts of loop iterations, for observers (watchdog, stuck reports).
+  std::uint64_t iteration() const noexcept { return iteration_.load(std::memory_order_relaxed); }
+
+ private:
+  friend class TaskBase;
+  friend struct CancelRequest;
+  friend void task_entry(void* arg);
+  struct ShutdownRequest;
+  struct IterationMarker;
+
+  static void thread_body(void* self);
+  void run();
+  void drain_inbox();
+  void fire_timers();
+  void run_ready();
+  void idle_wait();
+  void resume(TaskBase* task);
+  void finish(TaskBase* task);
+  void register_task(TaskBase* task);
+  void cancel_on_loop(TaskBase* task);
+  void begin_shutdown();
+  void after_stop(bool loop_thread_gone);
+  void report_stuck() const;
+  WaitStatus wait_thread(std::unique_lock<std::mutex>& lock, Waiter& waiter,
+                         Clock::time_point deadline);
+
+  static std::int64_t encode(Timeout t) noexcept {
+    return t.is_forever() ? -1 : static_cast<std::int64_t>(t.duration().count());
+  }
+  static Timeout decode(std::int64_t v) noexcept {
+    return v < 0 ? Timeout::forever() : Timeout(Clock::duration(v));
+  }
+
+  LoopOptions options_;
+  std::atomic<std::int64_t> call_in_loop_timeout_;
+  std::atomic<std::int64_t> exit_timeout_;
+  std::unique_ptr<LoopThread> thread_;
+  FiberPool* pool_ = nullptr;
+
+  // Loop thread only.
+  ReadyQueue ready_;
+  TimerHeap timers_;
+  Fiber* scheduler_fiber_ = nullptr;
+  TaskBase* live_head_ = nullptr;  // every task started and not finished
+  std::size_t live_count_ = 0;
+  bool shutting_down_ = false;
+  bool stop_when_idle_ = false;
+
+  // Cross-thread.
+  Inbox inbox_;
+  Parker parker_;
+  std::atomic<bool> sleeping_{false};
+  std::atomic<bool> running_{false};
+  std::atomic<bool> stopped_{false};
+  std::atomic<ShutdownType> shutdown_type_{ShutdownType::NOT_SHUT_DOWN};
+  std::atomic<std::uint64_t> iteration_{0};
+  std::atomic<TaskBase*> running_task_{nullptr};
+  std::atomic<std::int64_t> running_since_{0};  // Clock ticks when running_task_ was resumed
+  std::atomic<std::uint64_t> task_sequence_{0};
+  std::mutex close_mutex_;
+  bool closing_ = false;
+
+  std::mutex registry_mutex_;
+  ThreadParking* parked_head_ = nullptr;
+
+  std::mutex failed_mutex_;
+  std::vector<TaskRef<TaskBase>> failed_;
+};
+
+// Blocks on a completion that the loop signals: for call() and markers.
+struct Completion {
+  std::mutex lock;
+  WaitList waiters;
+  bool done = false;
+  std::exception_ptr error;
+  void signal(std::exception_ptr e = nullptr);
+};
+
+}  // namespace threaded_async::detail

@@ -1,0 +1,35 @@
+// The loop's thread, as the platform runs it.
+//
+// The platform part of a runner: start a thread, wait for it to end, and bring
+// it down when it is stuck. native/loop_thread_posix.cpp interrupts the thread
+// with a signal and abandons the stuck stack; wasm/loop_thread_emscripten.cpp
+// terminates the worker.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "threaded_async/timeout.hpp"
+
+namespace threaded_async::detail {
+
+class LoopThread {
+ public:
+  using Body = void (*)(void* arg);
+  virtual ~LoopThread() = default;
+
+  // Starts a thread called `name` that runs body(arg); the thread holds
+  // `keep_alive` until it ends. Does not block.
+  static std::unique_ptr<LoopThread> start(const std::string& name, Body body, void* arg,
+                                           std::shared_ptr<void> keep_alive);
+
+  // Blocks until the thread has ended or `deadline` passed; true if it ended.
+  virtual bool join_until(Clock::time_point deadline) = 0;
+  // Brings a stuck thread down: its current stack is abandoned, not unwound.
+  // Returns false where the platform has no way to try. Does not block.
+  virtual bool force_stop() = 0;
+  // Forgets a thread that could not be stopped; it keeps running on its own.
+  virtual void detach() = 0;
+};
+
+}  // namespace threaded_async::detail

@@ -1,0 +1,82 @@
+// The library's exceptions.
+//
+//   EventLoopTimeoutError  a blocking call ran out of time (says what and how long)
+//   CancelledError         the task was cancelled (by cancel() or by shutdown)
+//   ExceptionGroup         errors of tasks that nobody retrieved, raised when a runner closes
+//   UsageError             wrong use of the API; its subclasses say which kind:
+//     WouldDeadlockError   a thread-side wait called on the runner's own loop thread
+//     NotInTaskError       a task-side call (sleep, get, put, result...) from outside a task
+//     RunnerStoppedError   a primitive or runner used after its runner stopped
+//     InvalidStateError    e.g. a Future set twice
+//     TypeMismatchError    a value of the wrong type (control inversion)
+#pragma once
+
+#include <exception>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace threaded_async {
+
+class EventLoopTimeoutError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class CancelledError : public std::runtime_error {
+ public:
+  CancelledError() : std::runtime_error("the task was cancelled") {}
+  using std::runtime_error::runtime_error;
+};
+
+class UsageError : public std::logic_error {
+ public:
+  using std::logic_error::logic_error;
+};
+
+class WouldDeadlockError : public UsageError {
+ public:
+  using UsageError::UsageError;
+};
+
+class NotInTaskError : public UsageError {
+ public:
+  using UsageError::UsageError;
+};
+
+class RunnerStoppedError : public UsageError {
+ public:
+  using UsageError::UsageError;
+};
+
+class InvalidStateError : public UsageError {
+ public:
+  using UsageError::UsageError;
+};
+
+class TypeMismatchError : public UsageError {
+ public:
+  using UsageError::UsageError;
+};
+
+// "std::invalid_argument('This is an error')": the exception's type and message,
+// in the spirit of Python's repr().
+std::string describe_exception(const std::exception_ptr& e);
+
+// The errors of tasks that failed and whose errors nobody retrieved, in task order.
+class ExceptionGroup : public std::exception {
+ public:
+  explicit ExceptionGroup(std::vector<std::exception_ptr> exceptions);
+
+  const std::vector<std::exception_ptr>& exceptions() const noexcept { return exceptions_; }
+  // "(std::invalid_argument('This is an error'), std::runtime_error('x'))".
+  const std::string& describe() const noexcept { return description_; }
+  const char* what() const noexcept override { return what_.c_str(); }
+
+ private:
+  std::vector<std::exception_ptr> exceptions_;
+  std::string description_;
+  std::string what_;
+};
+
+}  // namespace threaded_async

@@ -1,0 +1,146 @@
+// Queue<T>: a FIFO queue between threads and tasks.
+//
+// Made for one runner; maxsize 0 means unbounded. From a task, get() and put()
+// suspend while the queue is empty / full; from a plain thread, get_wait() and
+// put_wait() block. Items go straight from a putter to a waiting getter, so
+// nothing is lost or duplicated, whatever times out or is cancelled. A cheap
+// handle: copies share one queue.
+#pragma once
+
+#include <cstddef>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <utility>
+
+#include "threaded_async/async_runner.hpp"
+#include "threaded_async/detail/event_loop.hpp"
+#include "threaded_async/detail/waiter.hpp"
+#include "threaded_async/errors.hpp"
+#include "threaded_async/timeout.hpp"
+
+namespace threaded_async {
+
+template <class T>
+class Queue {
+ public:
+  explicit Queue(const AsyncRunner& runner, std::size_t maxsize = 0)
+      : state_(std::make_shared<State>(runner.loop(), maxsize)) {}
+
+  // Inside a task: takes the oldest item, suspending while the queue is empty.
+  // Throws EventLoopTimeoutError after `timeout` (default: for ever).
+  T get(Timeout timeout = Timeout::forever()) {
+    detail::EventLoop::require_task("Queue::get", "Queue::get_wait");
+    return take(timeout, "Queue::get");
+  }
+  // Inside a task: adds an item, suspending while the queue is full.
+  void put(T item, Timeout timeout = Timeout::forever()) {
+    detail::EventLoop::require_task("Queue::put", "Queue::put_wait");
+    give(std::move(item), timeout, "Queue::put");
+  }
+  // On a plain thread: takes the oldest item, blocking while the queue is empty.
+  // Throws EventLoopTimeoutError after `timeout`. Not on the runner's loop thread.
+  T get_wait(Timeout timeout = {}) {
+    state_->loop->check_thread_side("Queue::get_wait", "Queue::get");
+    return take(state_->loop->resolve(timeout), "Queue::get_wait");
+  }
+  // On a plain thread: adds an item, blocking while the queue is full.
+  void put_wait(T item, Timeout timeout = {}) {
+    state_->loop->check_thread_side("Queue::put_wait", "Queue::put");
+    give(std::move(item), state_->loop->resolve(timeout), "Queue::put_wait");
+  }
+  // Anywhere; never blocks. The item, or nothing if the queue is empty.
+  std::optional<T> try_get() {
+    state_->loop->check_running("Queue::try_get");
+    std::lock_guard<std::mutex> guard(state_->lock);
+    if (state_->items.empty()) return std::nullopt;
+    return pop_locked();
+  }
+  // Anywhere; never blocks. False (and the item untouched) if the queue is full.
+  bool try_put(T& item) {
+    state_->loop->check_running("Queue::try_put");
+    std::lock_guard<std::mutex> guard(state_->lock);
+    return push_locked(item);
+  }
+
+  bool empty() const { return qsize() == 0; }
+  bool full() const {
+    std::lock_guard<std::mutex> guard(state_->lock);
+    return state_->maxsize != 0 && state_->items.size() >= state_->maxsize;
+  }
+  std::size_t qsize() const {
+    std::lock_guard<std::mutex> guard(state_->lock);
+    return state_->items.size();
+  }
+  std::size_t maxsize() const noexcept { return state_->maxsize; }
+
+ private:
+  struct State {
+    State(std::shared_ptr<detail::EventLoop> l, std::size_t m) : loop(std::move(l)), maxsize(m) {}
+    std::shared_ptr<detail::EventLoop> loop;
+    std::size_t maxsize;
+    mutable std::mutex lock;
+    std::deque<T> items;
+    detail::WaitList getters;  // waiting while empty; their slot is a std::optional<T>
+    detail::WaitList putters;  // waiting while full; their slot is their T
+  };
+
+  // Takes the front item and lets the oldest waiting putter in. Lock held.
+  T pop_locked() {
+    State& s = *state_;
+    T item = std::move(s.items.front());
+    s.items.pop_front();
+    if (detail::Waiter* putter = s.putters.claim_front()) {
+      s.items.push_back(std::move(*static_cast<T*>(putter->slot)));
+      putter->wake();
+    }
+    return item;
+  }
+
+  // Gives the item to a waiting getter or stores it; false if full. Lock held.
+  bool push_locked(T& item) {
+    State& s = *state_;
+    if (detail::Waiter* getter = s.getters.claim_front()) {
+      static_cast<std::optional<T>*>(getter->slot)->emplace(std::move(item));
+      getter->wake();
+      return true;
+    }
+    if (s.maxsize != 0 && s.items.size() >= s.maxsize) return false;
+    s.items.push_back(std::move(item));
+    return true;
+  }
+
+  T take(Timeout timeout, const char* what) {
+    State& s = *state_;
+    s.loop->check_running(what);
+    std::unique_lock<std::mutex> lock(s.lock);
+    if (!s.items.empty()) return pop_locked();
+    std::optional<T> slot;
+    detail::Waiter waiter;
+    waiter.slot = &slot;
+    finish_wait(s.loop->wait(lock, s.getters, waiter, timeout.deadline()), timeout, what);
+    return std::move(*slot);
+  }
+
+  void give(T item, Timeout timeout, const char* what) {
+    State& s = *state_;
+    s.loop->check_running(what);
+    std::unique_lock<std::mutex> lock(s.lock);
+    if (push_locked(item)) return;
+    detail::Waiter waiter;
+    waiter.slot = &item;
+    finish_wait(s.loop->wait(lock, s.putters, waiter, timeout.deadline()), timeout, what);
+  }
+
+  static void finish_wait(detail::WaitStatus status, Timeout timeout, const char* what) {
+    if (status == detail::WaitStatus::kTimedOut) {
+      throw EventLoopTimeoutError(std::string(what) + " timed out after " + timeout.describe());
+    }
+    if (status == detail::WaitStatus::kCancelled) throw CancelledError();
+  }
+
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace threaded_async

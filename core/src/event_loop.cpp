@@ -1,0 +1,529 @@
+// The loop: iterations, the idle wait, resuming tasks, and leaving the runner.
+#include "threaded_async/detail/event_loop.hpp"
+
+#include <cstdio>
+#include <string>
+
+#include "threaded_async/detail/spin_wait.hpp"
+#include "threaded_async/errors.hpp"
+
+namespace threaded_async::detail {
+namespace {
+
+thread_local EventLoop* tls_loop = nullptr;
+thread_local TaskBase* tls_task = nullptr;
+
+// Waits for a task's timeout on the loop's timer heap.
+struct WaitTimer final : Timer {
+  TaskBase* task;
+  Waiter* waiter;
+  WaitTimer(TaskBase* t, Waiter* w) : task(t), waiter(w) {}
+  void fire(EventLoop& loop) override {
+    if (waiter->claim(WaitStatus::kTimedOut)) loop.wake(task);
+  }
+};
+
+std::string seconds(Clock::duration d) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3f s", std::chrono::duration<double>(d).count());
+  return buf;
+}
+
+}  // namespace
+
+struct EventLoop::IterationMarker final : InboxItem, ReadyItem {
+  std::shared_ptr<Completion> completion = std::make_shared<Completion>();
+  void on_loop(EventLoop& loop) override { loop.ready_.push(this); }
+  void run(EventLoop&) override {
+    completion->signal();
+    delete this;
+  }
+};
+
+struct EventLoop::ShutdownRequest final : InboxItem {
+  void on_loop(EventLoop& loop) override {
+    loop.begin_shutdown();
+    delete this;
+  }
+};
+
+namespace {
+struct CallRequest final : InboxItem {
+  std::function<void()> fn;
+  std::shared_ptr<Completion> completion = std::make_shared<Completion>();
+  void on_loop(EventLoop&) override {
+    std::exception_ptr error;
+    try {
+      fn();
+    } catch (...) {
+      error = std::current_exception();
+    }
+    completion->signal(error);
+    delete this;
+  }
+};
+}  // namespace
+
+void Completion::signal(std::exception_ptr e) {
+  std::lock_guard<std::mutex> guard(lock);
+  error = std::move(e);
+  done = true;
+  waiters.notify_all();
+}
+
+EventLoop::EventLoop(LoopOptions options)
+    : options_(std::move(options)),
+      call_in_loop_timeout_(encode(options_.call_in_loop_timeout)),
+      exit_timeout_(encode(options_.exit_timeout)) {
+  pool_ = fiber_pool_create(options_.fiber);
+}
+
+EventLoop::~EventLoop() {
+  // Items still in the inbox were posted after the loop stopped.
+  while (InboxItem* item = inbox_.pop()) {
+    if (auto* task = dynamic_cast<TaskBase*>(item)) {
+      task->release();
+    } else {
+      item->on_loop(*this);  // markers and calls signal their completions; shutdown deletes itself
+    }
+  }
+  while (ReadyItem* item = ready_.pop()) item->run(*this);
+  if (pool_ != nullptr) fiber_pool_destroy(pool_);
+}
+
+EventLoop* EventLoop::current() noexcept { return tls_loop; }
+TaskBase* EventLoop::current_task() noexcept { return tls_task; }
+const char* EventLoop::current_task_name_for_report() noexcept {
+  return tls_task != nullptr ? tls_task->name().c_str() : nullptr;
+}
+
+void EventLoop::check_thread_side(const char* what, const char* instead) const {
+  if (on_loop_thread()) {
+    throw WouldDeadlockError(std::string(what) + " was called on the loop thread of runner '" +
+                             options_.name + "', where it would wait for itself for ever; " +
+                             "inside a task use " + instead + " instead");
+  }
+}
+
+void EventLoop::check_running(const char* what) const {
+  if (stopped()) {
+    throw RunnerStoppedError(std::string(what) + ": runner '" + options_.name +
+                             "' has stopped; create the primitive on a running runner");
+  }
+}
+
+TaskBase& EventLoop::require_task(const char* what, const char* instead) {
+  if (tls_task == nullptr) {
+    throw NotInTaskError(std::string(what) +
+                         " can only be called inside a task (a function started with "
+                         "create_task); from a plain thread use " +
+                         instead + " instead");
+  }
+  return *tls_task;
+}
+
+Clock::time_point EventLoop::deadline(Timeout timeout) const noexcept {
+  return resolve(timeout).deadline();
+}
+
+// --- Starting and running --------------------------------------------------
+
+void EventLoop::start() {
+  thread_ = LoopThread::start(options_.name, &EventLoop::thread_body, this, shared_from_this());
+  running_.store(true, std::memory_order_release);
+  wait_next_iteration(Clock::time_point::max());
+}
+
+void EventLoop::thread_body(void* self) {
+  auto* loop = static_cast<EventLoop*>(self);
+  tls_loop = loop;
+  loop->scheduler_fiber_ = fiber_for_thread();
+  loop->run();
+  fiber_release_thread(loop->scheduler_fiber_);
+  loop->scheduler_fiber_ = nullptr;
+  tls_loop = nullptr;
+}
+
+void EventLoop::run() {
+  for (;;) {
+    iteration_.fetch_add(1, std::memory_order_relaxed);
+    drain_inbox();
+    if (!timers_.empty()) fire_timers();
+    run_ready();
+    if (stop_when_idle_ && live_count_ == 0 && ready_.empty()) return;
+    if (ready_.empty()) idle_wait();
+  }
+}
+
+void EventLoop::drain_inbox() {
+  while (InboxItem* item = inbox_.pop()) item->on_loop(*this);
+}
+
+void EventLoop::fire_timers() {
+  const auto now = Clock::now();
+  while (Timer* timer = timers_.pop_expired(now)) timer->fire(*this);
+}
+
+void EventLoop::run_ready() {
+  ReadyItem* last = ready_.back();
+  if (last == nullptr) return;
+  running_since_.store(Clock::now().time_since_epoch().count(), std::memory_order_relaxed);
+  for (;;) {
+    ReadyItem* item = ready_.pop();
+    const bool was_last = item == last;
+    item->run(*this);
+    if (was_last) return;
+  }
+}
+
+void EventLoop::idle_wait() {
+  const auto deadline = timers_.next_deadline();
+  if (spin_until([this] { return !inbox_.empty(); }, deadline)) return;
+  if (Clock::now() >= deadline) return;
+  sleeping_.store(true, std::memory_order_seq_cst);
+  if (inbox_.empty()) parker_.park_until(deadline);
+  sleeping_.store(false, std::memory_order_relaxed);
+}
+
+void EventLoop::post(InboxItem* item) {
+  inbox_.push(item);
+  if (sleeping_.load(std::memory_order_seq_cst)) parker_.unpark();
+}
+
+// --- Tasks -------------------------------------------------------------------
+
+void EventLoop::start_task(TaskBase* task) {
+  if (on_loop_thread()) {
+    task->on_loop(*this);
+  } else {
+    post(task);
+  }
+}
+
+void EventLoop::wake(TaskBase* task) {
+  if (on_loop_thread()) {
+    ready_.push(task);
+  } else {
+    post(task);
+  }
+}
+
+void EventLoop::register_task(TaskBase* task) {
+  task->registered_ = true;
+  task->live_prev_ = nullptr;
+  task->live_next_ = live_head_;
+  if (live_head_) live_head_->live_prev_ = task;
+  live_head_ = task;
+  ++live_count_;
+}
+
+void task_entry(void* arg) {
+  auto* task = static_cast<TaskBase*>(arg);
+  EventLoop& loop = task->loop();
+  try {
+    if (task->cancel_pending_) throw CancelledError();
+    task->run_body();
+    task->outcome_ = Outcome::kResult;
+  } catch (const CancelledError&) {
+    task->outcome_ = Outcome::kCancelled;
+  } catch (...) {
+    task->error_ = std::current_exception();
+    task->outcome_ = Outcome::kError;
+  }
+  task->finished_ = true;
+  fiber_switch(task->fiber_, loop.scheduler_fiber_);
+}
+
+void EventLoop::resume(TaskBase* task) {
+  if (!task->started_) {
+    task->started_ = true;
+    task->fiber_ = fiber_create(pool_, &task_entry, task);
+  }
+  tls_task = task;
+  running_task_.store(task, std::memory_order_relaxed);
+  fiber_switch(scheduler_fiber_, task->fiber_);
+  running_task_.store(nullptr, std::memory_order_relaxed);
+  tls_task = nullptr;
+  if (task->finished_) finish(task);
+}
+
+void EventLoop::finish(TaskBase* task) {
+  if (task->fiber_ != nullptr) {
+    fiber_destroy(pool_, task->fiber_);
+    task->fiber_ = nullptr;
+  }
+  if (task->registered_) {
+    if (task->live_prev_) task->live_prev_->live_next_ = task->live_next_;
+    else live_head_ = task->live_next_;
+    if (task->live_next_) task->live_next_->live_prev_ = task->live_prev_;
+    task->registered_ = false;
+    --live_count_;
+  }
+  if (task->outcome_ == Outcome::kPending) task->outcome_ = Outcome::kCancelled;
+  if (task->outcome_ == Outcome::kError) {
+    task->add_ref();
+    std::lock_guard<std::mutex> guard(failed_mutex_);
+    failed_.emplace_back(task);
+  }
+  {
+    std::lock_guard<std::mutex> guard(task->mutex_);
+    task->done_.store(true, std::memory_order_release);
+    task->done_waiters_.notify_all();
+  }
+  task->release();  // the loop's reference
+}
+
+void EventLoop::cancel_on_loop(TaskBase* task) {
+  if (task->finished_ || task->done()) return;
+  task->cancel_pending_ = true;
+  if (!task->started_) return;  // it throws CancelledError as soon as it starts
+  if (task->waiter_ != nullptr && task->waiter_->claim(WaitStatus::kCancelled)) ready_.push(task);
+}
+
+void EventLoop::deliver_cancellation(TaskBase& task) {
+  if (!task.cancel_pending_) return;
+  if (!shutting_down_) task.cancel_pending_ = false;
+  throw CancelledError();
+}
+
+WaitStatus EventLoop::suspend(Waiter& waiter, Clock::time_point deadline) {
+  TaskBase* task = tls_task;
+  if (task->cancel_pending_ && waiter.claim(WaitStatus::kCancelled)) {
+    if (!shutting_down_) task->cancel_pending_ = false;
+    return WaitStatus::kCancelled;
+  }
+  WaitTimer timer(task, &waiter);
+  if (deadline != Clock::time_point::max() && waiter.status.load() == WaitStatus::kWaiting) {
+    timers_.arm(&timer, deadline);
+  }
+  task->waiter_ = &waiter;
+  fiber_switch(task->fiber_, scheduler_fiber_);
+  task->waiter_ = nullptr;
+  timers_.disarm(&timer);
+  const WaitStatus status = waiter.status.load(std::memory_order_acquire);
+  if (status == WaitStatus::kCancelled && !shutting_down_) task->cancel_pending_ = false;
+  return status;
+}
+
+void EventLoop::sleep_until(Clock::time_point deadline) {
+  Waiter waiter;
+  waiter.task = tls_task;
+  if (suspend(waiter, deadline) == WaitStatus::kCancelled) throw CancelledError();
+}
+
+void EventLoop::yield_now() {
+  TaskBase* task = tls_task;
+  deliver_cancellation(*task);
+  ready_.push(task);
+  fiber_switch(task->fiber_, scheduler_fiber_);
+  deliver_cancellation(*task);
+}
+
+WaitStatus EventLoop::wait(std::unique_lock<std::mutex>& lock, WaitList& list, Waiter& waiter,
+                           Clock::time_point deadline) {
+  if (TaskBase* task = tls_task) {
+    waiter.task = task;
+    list.push_back(&waiter);
+    lock.unlock();
+    const WaitStatus status = task->loop().suspend(waiter, deadline);
+    lock.lock();
+    if (status != WaitStatus::kNotified) list.remove(&waiter);
+    return status;
+  }
+  list.push_back(&waiter);
+  const WaitStatus status = wait_thread(lock, waiter, deadline);
+  if (status != WaitStatus::kNotified) list.remove(&waiter);
+  return status;
+}
+
+WaitStatus EventLoop::wait_thread(std::unique_lock<std::mutex>& lock, Waiter& waiter,
+                                  Clock::time_point deadline) {
+  ThreadParking parking;
+  waiter.parking = &parking;
+  lock.unlock();
+  auto settled = [&] {
+    return waiter.status.load(std::memory_order_acquire) != WaitStatus::kWaiting || stopped();
+  };
+  if (!spin_until(settled, deadline) && register_parking(&parking)) {
+    {
+      std::unique_lock<std::mutex> sleep(parking.mutex);
+      while (!settled()) {
+        if (deadline == Clock::time_point::max()) {
+          parking.cv.wait(sleep);
+        } else if (parking.cv.wait_until(sleep, deadline) == std::cv_status::timeout) {
+          break;
+        }
+      }
+    }
+    unregister_parking(&parking);
+  }
+  lock.lock();  // a notifier holds this lock while it touches the waiter
+  if (waiter.status.load(std::memory_order_acquire) == WaitStatus::kWaiting) {
+    waiter.claim(stopped() ? WaitStatus::kCancelled : WaitStatus::kTimedOut);
+  }
+  return waiter.status.load(std::memory_order_acquire);
+}
+
+bool EventLoop::register_parking(ThreadParking* parking) {
+  std::lock_guard<std::mutex> guard(registry_mutex_);
+  if (stopped()) return false;
+  parking->registry_prev = nullptr;
+  parking->registry_next = parked_head_;
+  if (parked_head_) parked_head_->registry_prev = parking;
+  parked_head_ = parking;
+  return true;
+}
+
+void EventLoop::unregister_parking(ThreadParking* parking) {
+  std::lock_guard<std::mutex> guard(registry_mutex_);
+  if (parking->registry_prev) parking->registry_prev->registry_next = parking->registry_next;
+  else parked_head_ = parking->registry_next;
+  if (parking->registry_next) parking->registry_next->registry_prev = parking->registry_prev;
+}
+
+// --- Thread-side calls ---------------------------------------------------------
+
+namespace {
+// Blocks a plain thread until `completion` is signalled; false at the deadline.
+bool wait_completion(EventLoop& loop, Completion& completion, Clock::time_point deadline) {
+  std::unique_lock<std::mutex> lock(completion.lock);
+  if (completion.done) return true;
+  Waiter waiter;
+  const WaitStatus status = loop.wait(lock, completion.waiters, waiter, deadline);
+  if (status == WaitStatus::kCancelled) throw CancelledError("the runner stopped while waiting");
+  return status == WaitStatus::kNotified;
+}
+}  // namespace
+
+void EventLoop::call(std::function<void()> fn, Timeout timeout, const char* what) {
+  if (on_loop_thread()) {
+    fn();
+    return;
+  }
+  check_running(what);
+  const Timeout resolved = resolve(timeout);
+  auto* request = new CallRequest;
+  request->fn = std::move(fn);
+  std::shared_ptr<Completion> completion = request->completion;
+  post(request);
+  if (!wait_completion(*this, *completion, resolved.deadline())) {
+    throw EventLoopTimeoutError(std::string(what) + " timed out after " + resolved.describe() +
+                                ": the loop of runner '" + options_.name +
+                                "' did not run the function in time");
+  }
+  if (completion->error) std::rethrow_exception(completion->error);
+}
+
+bool EventLoop::wait_next_iteration(Clock::time_point deadline) {
+  auto* marker = new IterationMarker;
+  std::shared_ptr<Completion> completion = marker->completion;
+  post(marker);
+  return wait_completion(*this, *completion, deadline);
+}
+
+// --- Leaving ---------------------------------------------------------------------
+
+void EventLoop::begin_shutdown() {
+  shutting_down_ = true;
+  stop_when_idle_ = true;
+  for (TaskBase* task = live_head_; task != nullptr; task = task->live_next_) {
+    cancel_on_loop(task);
+  }
+}
+
+ShutdownType EventLoop::close() {
+  check_thread_side("AsyncRunner::close", "nothing: a runner cannot be left from its own loop");
+  {
+    std::lock_guard<std::mutex> guard(close_mutex_);
+    if (closing_) return shutdown_type();
+    closing_ = true;
+  }
+  const Timeout exit_timeout = this->exit_timeout();
+  const auto deadline = exit_timeout.deadline();
+  bool stopped_in_time = false;
+  try {
+    if (wait_next_iteration(deadline)) {
+      post(new ShutdownRequest);
+      stopped_in_time = thread_->join_until(deadline);
+    }
+  } catch (...) {
+    stopped_in_time = false;
+  }
+  ShutdownType type = ShutdownType::STOPPED;
+  bool gone = stopped_in_time;
+  if (!stopped_in_time) {
+    if (options_.report_forced_stop) report_stuck();
+    if (thread_->force_stop() && thread_->join_until(exit_timeout.deadline())) {
+      type = ShutdownType::FORCE_STOPPED;
+      gone = true;
+    } else {
+      type = ShutdownType::FAILED_FORCE_STOPPED;
+      thread_->detach();
+    }
+  }
+  after_stop(gone);
+  shutdown_type_.store(type);
+  running_.store(false, std::memory_order_release);
+  return type;
+}
+
+void EventLoop::report_stuck() const {
+  std::string who = "a function given to call_in_loop (or the loop itself)";
+  if (TaskBase* task = running_task_.load()) {
+    who = "task '" + task->name() + "'";
+  }
+  const auto since = Clock::time_point(Clock::duration(running_since_.load()));
+  std::fprintf(stderr,
+               "threaded_async: the loop of runner '%s' is stuck: %s has held it for %s without "
+               "suspending; forcing the loop thread down\n",
+               options_.name.c_str(), who.c_str(), seconds(Clock::now() - since).c_str());
+}
+
+void EventLoop::after_stop(bool loop_thread_gone) {
+  stopped_.store(true, std::memory_order_seq_cst);
+  {
+    std::lock_guard<std::mutex> guard(registry_mutex_);
+    for (ThreadParking* p = parked_head_; p != nullptr; p = p->registry_next) {
+      std::lock_guard<std::mutex> sleep(p->mutex);
+      p->cv.notify_all();
+    }
+  }
+  if (!loop_thread_gone) return;
+  // The loop thread is gone (joined): this thread may touch the loop's state.
+  // Tasks that never finished are abandoned on their stacks and reported cancelled.
+  while (InboxItem* item = inbox_.pop()) {
+    if (auto* task = dynamic_cast<TaskBase*>(item)) {
+      if (!task->registered_) register_task(task);  // a start that never ran; wake-ups need nothing
+    } else {
+      item->on_loop(*this);
+    }
+  }
+  while (ReadyItem* item = ready_.pop()) {
+    if (dynamic_cast<TaskBase*>(item) == nullptr) item->run(*this);
+  }
+  while (TaskBase* task = live_head_) {
+    if (task->outcome_ == Outcome::kPending) task->outcome_ = Outcome::kCancelled;
+    if (task->fiber_ != nullptr) {
+      fiber_destroy(pool_, task->fiber_);
+      task->fiber_ = nullptr;
+    }
+    finish(task);
+  }
+}
+
+std::vector<std::exception_ptr> EventLoop::take_unretrieved_errors() {
+  std::vector<TaskRef<TaskBase>> failed;
+  {
+    std::lock_guard<std::mutex> guard(failed_mutex_);
+    failed.swap(failed_);
+  }
+  std::sort(failed.begin(), failed.end(),
+            [](const auto& a, const auto& b) { return a->sequence() < b->sequence(); });
+  std::vector<std::exception_ptr> errors;
+  for (auto& task : failed) {
+    if (!task->error_retrieved_.load()) errors.push_back(task->error_);
+  }
+  return errors;
+}
+
+}  // namespace threaded_async::detail

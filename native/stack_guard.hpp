@@ -1,0 +1,18 @@
+// Fiber stack overflow: a task that runs past the bottom of its stack touches
+// the guard page below it; the SIGSEGV handler (on an alternate signal stack)
+// then names the task and aborts, instead of letting it corrupt memory silently.
+#pragma once
+
+namespace threaded_async::detail {
+
+// Lowest usable byte of the stack of the fiber running on this thread (nullptr
+// on the thread's own stack). The guard page lies just below it.
+extern thread_local const void* tls_fiber_stack_low;
+
+// Gives the calling thread an alternate signal stack and installs the
+// process-wide SIGSEGV/SIGBUS handler (once).
+void stack_guard_install_for_thread();
+// Frees the calling thread's alternate signal stack.
+void stack_guard_remove_for_thread();
+
+}  // namespace threaded_async::detail
