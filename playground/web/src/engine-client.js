@@ -1,0 +1,79 @@
+// The page's side of the engine: owns the Web Worker that hosts the wasm
+// engine, matches answers to requests, and can stop a run by terminating the
+// worker (a fresh one is started for the next request).
+
+export class StoppedError extends Error {
+  constructor() {
+    super('stopped: the engine was terminated');
+  }
+}
+
+export class EngineClient {
+  // onStatus(state, message) is called with 'loading', 'ready' or 'error'.
+  constructor(workerUrl, onStatus) {
+    this.workerUrl = workerUrl;
+    this.onStatus = onStatus;
+    this.nextId = 1;
+    this.pending = new Map();
+    this.start();
+  }
+
+  start() {
+    this.ready = false;
+    this.onStatus('loading', 'Loading the engine…');
+    this.worker = new Worker(this.workerUrl);
+    this.worker.onmessage = (event) => this.receive(event.data);
+    this.worker.onerror = (event) => {
+      event.preventDefault();
+      this.fail(`the engine worker failed: ${event.message || 'could not load engine-worker.js'}`);
+    };
+  }
+
+  receive(message) {
+    if (message.type === 'ready') {
+      this.ready = true;
+      this.onStatus('ready', 'Engine ready');
+    } else if (message.type === 'load-error') {
+      this.fail(`the engine did not load: ${message.message}`);
+    } else {
+      const request = this.pending.get(message.id);
+      if (!request) return;
+      this.pending.delete(message.id);
+      if (message.type === 'failed') request.reject(new Error(message.message));
+      else request.resolve(message.result);
+    }
+  }
+
+  fail(message) {
+    this.onStatus('error', message);
+    for (const request of this.pending.values()) request.reject(new Error(message));
+    this.pending.clear();
+  }
+
+  request(type, text) {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ type, id, text });
+    });
+  }
+
+  // Resolves to {ok, errors: [{path, message}]}.
+  validate(text) {
+    return this.request('validate', text);
+  }
+
+  // Resolves to the engine's result {ok, output, trace, error, shutdown_type}.
+  run(text) {
+    return this.request('run', text);
+  }
+
+  // Terminates the worker (and the engine's threads with it), rejects every
+  // pending request with StoppedError, and starts a fresh worker.
+  stop() {
+    this.worker.terminate();
+    for (const request of this.pending.values()) request.reject(new StoppedError());
+    this.pending.clear();
+    this.start();
+  }
+}

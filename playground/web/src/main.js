@@ -1,0 +1,379 @@
+// The playground page: pick or edit a scenario, run it in the engine's worker,
+// and show its output, its errors and its timeline.
+
+import { json } from '@codemirror/lang-json';
+import { lintGutter, setDiagnostics } from '@codemirror/lint';
+import { EditorSelection, Prec } from '@codemirror/state';
+import { EditorView, keymap } from '@codemirror/view';
+import { basicSetup } from 'codemirror';
+
+import { EngineClient, StoppedError } from './engine-client.js';
+import { lineColumn, locatePointer, parseWithLocations } from './json-locate.js';
+import { renderTimeline } from './timeline.js';
+
+const VALIDATE_DELAY_MS = 300;
+const SHARE_PREFIX = '#scenario=';
+
+const byTestId = (id) => document.querySelector(`[data-testid="${id}"]`);
+const ui = {
+  select: byTestId('scenario-select'),
+  editorHost: byTestId('editor'),
+  run: byTestId('run'),
+  stop: byTestId('stop'),
+  share: byTestId('share'),
+  shareLink: byTestId('share-link'),
+  output: byTestId('output'),
+  timeline: byTestId('timeline'),
+  error: byTestId('error'),
+  status: byTestId('status'),
+  runInfo: byTestId('run-info'),
+  description: byTestId('scenario-description'),
+};
+
+const state = {
+  scenarios: [],
+  validation: 0,
+  validateTimer: null,
+  running: false,
+  lastResult: null,
+};
+
+// Test hook: the last run's result as the engine returned it.
+window.playground = {
+  get lastResult() {
+    return state.lastResult;
+  },
+};
+
+// ---- editor ---------------------------------------------------------------
+
+const editor = new EditorView({
+  parent: ui.editorHost,
+  extensions: [
+    Prec.highest(
+      keymap.of([
+        {
+          key: 'Mod-Enter',
+          run: () => {
+            runScenario();
+            return true;
+          },
+        },
+      ]),
+    ),
+    basicSetup,
+    json(),
+    lintGutter(),
+    EditorView.lineWrapping,
+    EditorView.contentAttributes.of({ 'aria-label': 'Scenario JSON' }),
+    EditorView.updateListener.of((update) => {
+      if (update.docChanged) scheduleValidation();
+    }),
+  ],
+});
+
+function editorText() {
+  return editor.state.doc.toString();
+}
+
+function setEditorText(text) {
+  editor.dispatch({
+    changes: { from: 0, to: editor.state.doc.length, insert: text },
+    selection: EditorSelection.cursor(0),
+    scrollIntoView: true,
+  });
+}
+
+function focusEditorAt(offset) {
+  const at = Math.min(offset, editor.state.doc.length);
+  editor.dispatch({ selection: EditorSelection.cursor(at), scrollIntoView: true });
+  editor.focus();
+}
+
+// ---- errors -----------------------------------------------------------------
+
+// Each problem: {kind, path, message, from, to} with offsets into the text.
+function showProblems(problems, text) {
+  editor.dispatch(
+    setDiagnostics(
+      editor.state,
+      problems.map((problem) => ({
+        from: Math.min(problem.from, editor.state.doc.length),
+        to: Math.min(Math.max(problem.to, problem.from), editor.state.doc.length),
+        severity: 'error',
+        message: problem.path ? `${problem.path}: ${problem.message}` : problem.message,
+      })),
+    ),
+  );
+  ui.error.replaceChildren();
+  ui.error.hidden = problems.length === 0;
+  if (problems.length === 0) return;
+  const heading = document.createElement('h2');
+  heading.textContent = problems[0].kind;
+  const list = document.createElement('ul');
+  for (const problem of problems) {
+    const { line, column } = lineColumn(text, problem.from);
+    const item = document.createElement('li');
+    const where = document.createElement('button');
+    where.type = 'button';
+    where.className = 'error-where';
+    where.title = 'Show in the editor';
+    where.textContent = `line ${line}, column ${column}`;
+    where.addEventListener('click', () => focusEditorAt(problem.from));
+    item.append(where);
+    if (problem.path) {
+      const path = document.createElement('code');
+      path.className = 'error-path';
+      path.textContent = problem.path;
+      item.append(' at ', path);
+    }
+    const message = document.createElement('span');
+    message.className = 'error-message';
+    message.textContent = problem.message;
+    item.append(': ', message);
+    list.append(item);
+  }
+  ui.error.append(heading, list);
+}
+
+function syntaxProblem(parsed) {
+  return {
+    kind: 'The document is not valid JSON',
+    path: '',
+    message: parsed.error.message,
+    from: parsed.error.offset,
+    to: parsed.error.offset + 1,
+  };
+}
+
+function pointerProblems(kind, errors, spans) {
+  return errors.map((error) => {
+    const span = locatePointer(spans, error.path ?? '');
+    return { kind, path: error.path || '(document)', message: error.message, ...span };
+  });
+}
+
+// Checks the editor's text: JSON syntax here, the schema in the engine.
+// Returns {text, parsed, problems}; stale answers (the text changed since) are
+// dropped by the caller comparing `text`.
+async function checkDocument(text) {
+  const parsed = parseWithLocations(text);
+  if (!parsed.ok) return { text, parsed, problems: [syntaxProblem(parsed)] };
+  if (!engine.ready) return { text, parsed, problems: [] };
+  const verdict = await engine.validate(text);
+  const problems = verdict.ok
+    ? []
+    : pointerProblems('The scenario does not match the schema', verdict.errors, parsed.spans);
+  return { text, parsed, problems };
+}
+
+function scheduleValidation() {
+  clearTimeout(state.validateTimer);
+  state.validateTimer = setTimeout(validateNow, VALIDATE_DELAY_MS);
+}
+
+async function validateNow() {
+  const ticket = ++state.validation;
+  try {
+    const check = await checkDocument(editorText());
+    if (ticket === state.validation && check.text === editorText()) {
+      showProblems(check.problems, check.text);
+    }
+  } catch (error) {
+    if (!(error instanceof StoppedError)) setStatus('error', String(error.message));
+  }
+}
+
+// ---- running ----------------------------------------------------------------
+
+function setStatus(kind, text) {
+  ui.status.dataset.kind = kind;
+  ui.status.textContent = text;
+}
+
+function setRunning(running) {
+  state.running = running;
+  document.body.dataset.runState = running ? 'running' : 'idle';
+  ui.run.disabled = running;
+  ui.stop.disabled = !running;
+}
+
+function showResult(result, text, spans, elapsedMs) {
+  state.lastResult = result;
+  ui.output.textContent = (result.output ?? []).join('\n');
+  ui.output.dataset.state = 'done';
+  renderTimeline(ui.timeline, result.trace ?? []);
+  const parts = [result.ok ? 'Finished' : 'Failed'];
+  if (result.shutdown_type) parts.push(`shutdown ${result.shutdown_type}`);
+  parts.push(`${(elapsedMs / 1000).toFixed(2)} s`);
+  ui.runInfo.textContent = parts.join(' · ');
+  ui.runInfo.dataset.ok = String(result.ok);
+  if (result.error) {
+    const kind = result.error.path ? 'The run stopped at a step' : 'The run failed';
+    showProblems(pointerProblems(kind, [result.error], spans), text);
+  } else {
+    showProblems([], text);
+  }
+}
+
+async function runScenario() {
+  if (state.running) return;
+  clearTimeout(state.validateTimer);
+  ++state.validation;
+  const text = editorText();
+  const parsed = parseWithLocations(text);
+  if (!parsed.ok) {
+    showProblems([syntaxProblem(parsed)], text);
+    ui.output.dataset.state = 'rejected';
+    return;
+  }
+  setRunning(true);
+  ui.output.dataset.state = 'running';
+  ui.output.textContent = '';
+  ui.runInfo.textContent = engine.ready ? 'Running…' : 'Waiting for the engine, then running…';
+  ui.runInfo.dataset.ok = '';
+  const started = performance.now();
+  try {
+    const result = await engine.run(text);
+    showResult(result, text, parsed.spans, performance.now() - started);
+  } catch (error) {
+    ui.output.dataset.state = error instanceof StoppedError ? 'stopped' : 'failed';
+    ui.runInfo.textContent =
+      error instanceof StoppedError ? 'Stopped: the engine worker was terminated' : error.message;
+    ui.runInfo.dataset.ok = 'false';
+  } finally {
+    setRunning(false);
+  }
+}
+
+function stopScenario() {
+  if (state.running) engine.stop();
+}
+
+const engine = new EngineClient(new URL('engine-worker.js', document.baseURI), (kind, message) => {
+  setStatus(kind, message);
+  if (kind === 'ready') validateNow();
+});
+
+// ---- scenarios, share links -------------------------------------------------
+
+function describeScenario(entry) {
+  ui.description.textContent = entry?.description ?? '';
+  ui.description.hidden = !entry?.description;
+}
+
+async function loadExample(slug) {
+  const entry = state.scenarios.find((scenario) => scenario.slug === slug);
+  if (!entry) {
+    setStatus('error', `No example called "${slug}"; pick one from the list.`);
+    return;
+  }
+  const response = await fetch(`scenarios/${encodeURIComponent(slug)}.json`);
+  if (!response.ok) throw new Error(`could not load scenario ${slug}: HTTP ${response.status}`);
+  ui.select.value = slug;
+  describeScenario(entry);
+  setEditorText(await response.text());
+  ui.output.textContent = '';
+  ui.output.dataset.state = 'empty';
+  ui.runInfo.textContent = '';
+  renderTimeline(ui.timeline, []);
+}
+
+function sharedScenario() {
+  if (!location.hash.startsWith(SHARE_PREFIX)) return null;
+  try {
+    return decodeURIComponent(location.hash.slice(SHARE_PREFIX.length));
+  } catch {
+    setStatus('error', 'The share link is damaged: its scenario could not be decoded.');
+    return null;
+  }
+}
+
+function openShared(text) {
+  ui.select.value = 'shared';
+  describeScenario({ description: 'Opened from a share link.' });
+  setEditorText(text);
+}
+
+function shareLink() {
+  const url = new URL(location.href);
+  url.search = '';
+  url.hash = `${SHARE_PREFIX.slice(1)}${encodeURIComponent(editorText())}`;
+  return url.href;
+}
+
+async function shareScenario() {
+  const link = shareLink();
+  history.replaceState(null, '', link);
+  ui.shareLink.hidden = false;
+  ui.shareLink.value = link;
+  ui.shareLink.select();
+  try {
+    await navigator.clipboard.writeText(link);
+    setStatus('ready', 'Share link copied to the clipboard');
+  } catch {
+    setStatus('ready', 'Share link ready: copy it from the field');
+  }
+}
+
+function fillPicker() {
+  const shared = document.createElement('option');
+  shared.value = 'shared';
+  shared.textContent = 'Shared scenario';
+  shared.hidden = true;
+  const groups = new Map();
+  for (const entry of state.scenarios) {
+    if (!groups.has(entry.group)) {
+      const group = document.createElement('optgroup');
+      group.label = entry.group;
+      groups.set(entry.group, group);
+    }
+    const option = document.createElement('option');
+    option.value = entry.slug;
+    option.textContent = entry.title;
+    groups.get(entry.group).append(option);
+  }
+  ui.select.replaceChildren(shared, ...groups.values());
+}
+
+async function start() {
+  setRunning(false);
+  renderTimeline(ui.timeline, []);
+  ui.run.addEventListener('click', runScenario);
+  ui.stop.addEventListener('click', stopScenario);
+  ui.share.addEventListener('click', shareScenario);
+  ui.select.addEventListener('change', async () => {
+    const slug = ui.select.value;
+    history.replaceState(null, '', `?example=${encodeURIComponent(slug)}`);
+    await loadExample(slug);
+  });
+  document.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' && (event.ctrlKey || event.metaKey) && !editor.hasFocus) {
+      event.preventDefault();
+      runScenario();
+    }
+  });
+  window.addEventListener('hashchange', () => {
+    const text = sharedScenario();
+    if (text !== null) openShared(text);
+  });
+
+  const response = await fetch('scenarios/index.json');
+  state.scenarios = await response.json();
+  fillPicker();
+
+  const shared = sharedScenario();
+  const requested = new URLSearchParams(location.search).get('example');
+  if (shared !== null) openShared(shared);
+  else await loadExample(requested ?? state.scenarios[0].slug);
+  document.body.dataset.pageState = 'loaded';
+}
+
+if (!window.crossOriginIsolated) {
+  setStatus(
+    'error',
+    'This page is not cross-origin isolated, so the engine cannot use threads. ' +
+      'Serve it with `make playground`, or from a host where its service worker can run (https or localhost).',
+  );
+}
+start().catch((error) => setStatus('error', `The page could not start: ${error.message}`));
