@@ -46,8 +46,11 @@ struct EventState {
 
 }  // namespace detail
 
-Event::Event(const AsyncRunner& runner) : state_(std::make_shared<detail::EventState>()) {
-  state_->loop = runner.loop();
+Event::Event(const AsyncRunner& runner) : Event(runner.loop()) {}
+
+Event::Event(std::shared_ptr<detail::EventLoop> loop)
+    : state_(std::make_shared<detail::EventState>()) {
+  state_->loop = std::move(loop);
 }
 
 void Event::set() { state_->set(); }

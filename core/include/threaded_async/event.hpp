@@ -19,6 +19,8 @@ struct EventState;
 class Event {
  public:
   explicit Event(const AsyncRunner& runner);
+  // For the library's own use.
+  explicit Event(std::shared_ptr<detail::EventLoop> loop);
 
   // Sets the flag and wakes every waiter. Any thread or task; never blocks.
   void set();

@@ -59,7 +59,10 @@ class FutureCore {
 template <class T>
 class Future {
  public:
-  explicit Future(const AsyncRunner& runner) : state_(std::make_shared<State>(runner.loop())) {}
+  explicit Future(const AsyncRunner& runner) : Future(runner.loop()) {}
+  // For the library's own use.
+  explicit Future(std::shared_ptr<detail::EventLoop> loop)
+      : state_(std::make_shared<State>(std::move(loop))) {}
 
   // Any thread or task; never blocks. InvalidStateError if already set.
   template <class U = T>

@@ -4,6 +4,7 @@
 
 #include "threaded_async/async_runner.hpp"
 #include "threaded_async/background_task.hpp"
+#include "threaded_async/control_inversion.hpp"
 #include "threaded_async/errors.hpp"
 #include "threaded_async/event.hpp"
 #include "threaded_async/future.hpp"
@@ -11,3 +12,4 @@
 #include "threaded_async/shutdown_type.hpp"
 #include "threaded_async/task.hpp"
 #include "threaded_async/timeout.hpp"
+#include "threaded_async/utilities.hpp"
