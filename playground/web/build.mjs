@@ -44,7 +44,7 @@ async function bundle(out) {
     outfile: join(out, 'app.js'),
     format: 'esm',
   });
-  for (const name of ['engine-worker.js', 'coi.js', 'coi-sw.js']) {
+  for (const name of ['engine-worker.js', 'coi-sw.js']) {
     await esbuild.build({
       ...common,
       entryPoints: [join(WEB, 'src', name)],

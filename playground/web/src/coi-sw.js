@@ -1,6 +1,6 @@
 // A service worker that adds the cross-origin isolation headers (COOP/COEP)
-// to every response, for static hosts that cannot set headers. coi.js
-// registers it.
+// to every response, for static hosts that cannot set headers. The page
+// (src/isolation.js) registers it.
 self.addEventListener('install', () => self.skipWaiting());
 self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim()));
 

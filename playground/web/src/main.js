@@ -8,6 +8,7 @@ import { EditorView, keymap } from '@codemirror/view';
 import { basicSetup } from 'codemirror';
 
 import { EngineClient, StoppedError } from './engine-client.js';
+import { ensureIsolation } from './isolation.js';
 import { lineColumn, locatePointer, parseWithLocations } from './json-locate.js';
 import { renderTimeline } from './timeline.js';
 
@@ -38,11 +39,16 @@ const state = {
   lastResult: null,
 };
 
-// Test hook: the last run's result as the engine returned it.
+let engine = null;
+
+// Hooks for tests and the console: the editor's text, the last run's result
+// as the engine returned it, and the engine's own schema check.
 window.playground = {
   get lastResult() {
     return state.lastResult;
   },
+  editorText: () => editorText(),
+  validate: (text) => engine.validate(text),
 };
 
 // ---- editor ---------------------------------------------------------------
@@ -159,7 +165,7 @@ function pointerProblems(kind, errors, spans) {
 async function checkDocument(text) {
   const parsed = parseWithLocations(text);
   if (!parsed.ok) return { text, parsed, problems: [syntaxProblem(parsed)] };
-  if (!engine.ready) return { text, parsed, problems: [] };
+  if (!engine?.ready) return { text, parsed, problems: [] };
   const verdict = await engine.validate(text);
   const problems = verdict.ok
     ? []
@@ -217,7 +223,7 @@ function showResult(result, text, spans, elapsedMs) {
 }
 
 async function runScenario() {
-  if (state.running) return;
+  if (state.running || !engine) return;
   clearTimeout(state.validateTimer);
   ++state.validation;
   const text = editorText();
@@ -250,10 +256,12 @@ function stopScenario() {
   if (state.running) engine.stop();
 }
 
-const engine = new EngineClient(new URL('engine-worker.js', document.baseURI), (kind, message) => {
-  setStatus(kind, message);
-  if (kind === 'ready') validateNow();
-});
+function startEngine() {
+  engine = new EngineClient(new URL('engine-worker.js', document.baseURI), (kind, message) => {
+    setStatus(kind, message);
+    if (kind === 'ready') validateNow();
+  });
+}
 
 // ---- scenarios, share links -------------------------------------------------
 
@@ -339,6 +347,17 @@ function fillPicker() {
 async function start() {
   setRunning(false);
   renderTimeline(ui.timeline, []);
+  setStatus('loading', 'Loading…');
+  if (!(await ensureIsolation())) {
+    setStatus(
+      'error',
+      'This page is not cross-origin isolated, so the engine cannot use threads. ' +
+        'Serve it with `make playground`, or from a host where its service worker can run (https or localhost).',
+    );
+    ui.run.disabled = true;
+    return;
+  }
+  startEngine();
   ui.run.addEventListener('click', runScenario);
   ui.stop.addEventListener('click', stopScenario);
   ui.share.addEventListener('click', shareScenario);
@@ -369,11 +388,4 @@ async function start() {
   document.body.dataset.pageState = 'loaded';
 }
 
-if (!window.crossOriginIsolated) {
-  setStatus(
-    'error',
-    'This page is not cross-origin isolated, so the engine cannot use threads. ' +
-      'Serve it with `make playground`, or from a host where its service worker can run (https or localhost).',
-  );
-}
 start().catch((error) => setStatus('error', `The page could not start: ${error.message}`));

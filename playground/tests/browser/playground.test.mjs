@@ -1,0 +1,305 @@
+// Browser tests of the playground page: headless Chromium (Debian's, driven by
+// playwright-core) opens the built site served by playground/serve.mjs on a
+// free port, runs the cookbook scenarios in the real wasm engine and checks
+// what a user sees. Screenshots go to build/playground/screenshots/.
+//
+//   node --test playground/tests/browser/playground.test.mjs
+//
+// Environment: PLAYGROUND_SITE (default build/playground/site),
+// PLAYGROUND_SCENARIOS (default playground/scenarios), CHROMIUM
+// (default /usr/bin/chromium). Build the site first: make playground-static.
+
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+import { chromium } from '../../web/node_modules/playwright-core/index.mjs';
+
+const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '..');
+const SITE = process.env.PLAYGROUND_SITE ?? join(ROOT, 'build', 'playground', 'site');
+const SCENARIOS = process.env.PLAYGROUND_SCENARIOS ?? join(ROOT, 'playground', 'scenarios');
+const SCREENSHOTS = join(ROOT, 'build', 'playground', 'screenshots');
+const COOKBOOK = ['background', 'events', 'queues', 'control-inversion', 'errors', 'stuck-loop'];
+
+// Bounds on every wait: loose, they only catch hangs.
+const PAGE_READY_MS = 60_000;
+const RUN_MS = 60_000;
+const TEST_MS = 180_000;
+
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+// Starts serve.mjs on a free port; resolves to {url, stop()}.
+function startServer(extraArgs = []) {
+  const child = spawn(
+    process.execPath,
+    [join(ROOT, 'playground', 'serve.mjs'), '--root', SITE, '--port', '0', ...extraArgs],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  return new Promise((resolvePromise, reject) => {
+    let output = '';
+    const timer = setTimeout(() => {
+      child.kill();
+      reject(new Error(`serve.mjs did not start within 15 s: ${output}`));
+    }, 15_000);
+    const onData = (chunk) => {
+      output += chunk;
+      const match = /on (http:\/\/localhost:\d+\/)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolvePromise({
+          url: match[1],
+          stop: () =>
+            new Promise((done) => {
+              if (child.exitCode !== null) return done();
+              child.once('exit', done);
+              child.kill();
+            }),
+        });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`serve.mjs exited with ${code}: ${output}`));
+    });
+  });
+}
+
+async function expectedOutput(slug) {
+  return (await readFile(join(SCENARIOS, `${slug}.expected.txt`), 'utf8')).trimEnd();
+}
+
+let browser;
+let server;
+
+before(async () => {
+  await mkdir(SCREENSHOTS, { recursive: true });
+  server = await startServer();
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: CHROMIUM_ARGS,
+    timeout: 30_000,
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+// Opens the page at `path` (relative to baseUrl) and waits until the scenario
+// is loaded and the engine is ready. Page errors fail the test at the end.
+async function openPage(path, { baseUrl = server.url, viewport = { width: 1400, height: 900 } } = {}) {
+  const page = await browser.newPage({ viewport });
+  page.setDefaultTimeout(PAGE_READY_MS);
+  const problems = [];
+  page.on('pageerror', (error) => problems.push(error.message));
+  await page.goto(new URL(path, baseUrl).href);
+  await page.waitForSelector('body[data-page-state="loaded"]');
+  await page.waitForSelector('[data-testid="status"][data-kind="ready"]');
+  page.problems = problems;
+  return page;
+}
+
+async function editorText(page) {
+  return page.evaluate(() => window.playground.editorText());
+}
+
+async function replaceEditorText(page, text) {
+  await page.click('[data-testid="editor"] .cm-content');
+  await page.keyboard.press('ControlOrMeta+A');
+  await page.keyboard.insertText(text);
+}
+
+// Waits for the run started by the caller to end; returns the output's state.
+async function waitForRunEnd(page) {
+  await page.waitForSelector('[data-testid="output"][data-state="done"], [data-testid="output"][data-state="failed"], [data-testid="output"][data-state="stopped"]', {
+    timeout: RUN_MS,
+  });
+  return page.getAttribute('[data-testid="output"]', 'data-state');
+}
+
+async function runToEnd(page) {
+  await page.click('[data-testid="run"]');
+  await page.waitForSelector('body[data-run-state="running"], [data-testid="output"][data-state="done"]', {
+    timeout: RUN_MS,
+  });
+  return waitForRunEnd(page);
+}
+
+function taskNames(trace) {
+  return [...new Set(trace.filter((entry) => entry.task != null).map((entry) => entry.task))].sort();
+}
+
+async function laneNames(page, kind) {
+  return page.$$eval(`[data-testid="timeline"] [data-lane="${kind}"]`, (lanes) =>
+    lanes.map((lane) => lane.dataset.name),
+  );
+}
+
+describe('cookbook scenarios', () => {
+  for (const slug of COOKBOOK) {
+    test(`${slug}: output matches the seed and the timeline has a lane per task`, { timeout: TEST_MS }, async () => {
+      const page = await openPage(`?example=${slug}`);
+      assert.equal(await page.inputValue('[data-testid="scenario-select"]'), slug);
+      const scenario = await readFile(join(SCENARIOS, `${slug}.json`), 'utf8');
+      assert.equal(await editorText(page), scenario);
+
+      assert.equal(await runToEnd(page), 'done');
+      const output = await page.textContent('[data-testid="output"]');
+      assert.equal(output.trimEnd(), await expectedOutput(slug));
+
+      const result = await page.evaluate(() => window.playground.lastResult);
+      const tasks = taskNames(result.trace);
+      assert.ok(tasks.length >= (slug === 'errors' ? 3 : 1), `tasks in the trace: ${tasks}`);
+      assert.deepEqual((await laneNames(page, 'task')).sort(), tasks);
+      assert.ok((await laneNames(page, 'thread')).includes('main'), 'a lane for the main thread');
+      const drawn = await page.$$eval('[data-testid="timeline"] [data-lane="task"]', (lanes) =>
+        lanes.every((lane) => lane.querySelector('.segment, .end') !== null),
+      );
+      assert.ok(drawn, 'every task lane shows when it ran or ended');
+      if (slug === 'stuck-loop') assert.equal(result.shutdown_type, 'FORCE_STOPPED');
+
+      await page.screenshot({ path: join(SCREENSHOTS, `${slug}.png`), fullPage: true });
+      assert.deepEqual(page.problems, []);
+      await page.close();
+    });
+  }
+});
+
+describe('editing', () => {
+  test('Ctrl+Enter in the editor runs the scenario', { timeout: TEST_MS }, async () => {
+    const page = await openPage('?example=background');
+    await page.click('[data-testid="editor"] .cm-content');
+    await page.keyboard.press('Control+Enter');
+    assert.equal(await waitForRunEnd(page), 'done');
+    assert.equal((await page.textContent('[data-testid="output"]')).trimEnd(), await expectedOutput('background'));
+    await page.close();
+  });
+
+  test('a broken document shows an error naming its position', { timeout: TEST_MS }, async () => {
+    const page = await openPage('?example=background');
+    // The colon after "worker" is missing: the reader stops at the 1, column 40.
+    await replaceEditorText(page, '{"title": "broken", "tasks": {"worker" 1}}');
+    const error = page.locator('[data-testid="error"]');
+    await error.waitFor({ state: 'visible', timeout: PAGE_READY_MS });
+    const text = await error.textContent();
+    assert.match(text, /line 1, column 40/);
+    assert.match(text, /not valid JSON/);
+    assert.match(text, /expected ':' after the property name "worker"/);
+
+    await page.click('[data-testid="run"]');
+    assert.equal(await page.getAttribute('[data-testid="output"]', 'data-state'), 'rejected');
+    await page.screenshot({ path: join(SCREENSHOTS, 'broken-document.png'), fullPage: true });
+    await page.close();
+  });
+
+  test('a document against the schema shows the engine\'s error with its path and line', { timeout: TEST_MS }, async () => {
+    const page = await openPage('?example=background');
+    await replaceEditorText(page, '{\n  "tasks": 42\n}\n');
+    const error = page.locator('[data-testid="error"]');
+    await error.waitFor({ state: 'visible', timeout: PAGE_READY_MS });
+    await page.waitForSelector('[data-testid="error"] .error-path');
+    const paths = await page.$$eval('[data-testid="error"] .error-path', (nodes) => nodes.map((node) => node.textContent));
+    const verdict = await page.evaluate((text) => window.playground.validate(text), '{\n  "tasks": 42\n}\n');
+    assert.equal(verdict.ok, false);
+    assert.deepEqual(paths, verdict.errors.map((entry) => entry.path || '(document)'));
+    assert.match(await error.textContent(), /line \d+, column \d+/);
+    await page.close();
+  });
+});
+
+describe('running off the page thread', () => {
+  test('the page stays responsive while the stuck-loop scenario runs', { timeout: TEST_MS }, async () => {
+    const page = await openPage('?example=stuck-loop');
+    await page.click('[data-testid="run"]');
+    await page.waitForSelector('body[data-run-state="running"]', { timeout: RUN_MS });
+    const before = await editorText(page);
+    await page.click('[data-testid="editor"] .cm-content');
+    await page.keyboard.press('ControlOrMeta+End');
+    await page.keyboard.insertText('\n');
+    const typed = await editorText(page);
+    const stillRunning = await page.evaluate(() => document.body.dataset.runState);
+    assert.equal(stillRunning, 'running', 'the edit happened while the scenario was running');
+    assert.equal(typed, `${before}\n`);
+    const started = Date.now();
+    await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => done())));
+    assert.ok(Date.now() - started < 5_000, 'the page renders frames while the loop is stuck');
+    await page.screenshot({ path: join(SCREENSHOTS, 'stuck-loop-running.png'), fullPage: true });
+
+    assert.equal(await waitForRunEnd(page), 'done');
+    assert.equal((await page.textContent('[data-testid="output"]')).trimEnd(), await expectedOutput('stuck-loop'));
+    await page.close();
+  });
+
+  test('Stop terminates a running scenario and the next run works', { timeout: TEST_MS }, async () => {
+    const page = await openPage('?example=stuck-loop');
+    await page.click('[data-testid="run"]');
+    await page.waitForSelector('body[data-run-state="running"]', { timeout: RUN_MS });
+    await page.click('[data-testid="stop"]');
+    assert.equal(await waitForRunEnd(page), 'stopped');
+    assert.match(await page.textContent('[data-testid="run-info"]'), /Stopped/);
+    assert.equal(await page.evaluate(() => window.playground.lastResult), null);
+
+    await page.waitForSelector('[data-testid="status"][data-kind="ready"]', { timeout: PAGE_READY_MS });
+    await page.selectOption('[data-testid="scenario-select"]', 'background');
+    await page.waitForFunction(() => window.playground.editorText().length > 0 && new URL(location.href).searchParams.get('example') === 'background');
+    assert.equal(await runToEnd(page), 'done');
+    assert.equal((await page.textContent('[data-testid="output"]')).trimEnd(), await expectedOutput('background'));
+    await page.close();
+  });
+});
+
+describe('sharing and hosting', () => {
+  test('a share link carries the edited scenario', { timeout: TEST_MS }, async () => {
+    const page = await openPage('?example=queues');
+    const scenario = JSON.parse(await editorText(page));
+    scenario.description = 'Edited before sharing: ünïcode & #hash?';
+    const edited = JSON.stringify(scenario, null, 2);
+    await replaceEditorText(page, edited);
+    await page.click('[data-testid="share"]');
+    const link = await page.inputValue('[data-testid="share-link"]');
+    assert.match(link, /#scenario=/);
+    await page.close();
+
+    const shared = await openPage(link);
+    assert.equal(await editorText(shared), edited);
+    assert.equal(await runToEnd(shared), 'done');
+    assert.equal((await shared.textContent('[data-testid="output"]')).trimEnd(), await expectedOutput('queues'));
+    await shared.close();
+  });
+
+  test('the static build isolates itself with its service worker where no headers are set', { timeout: TEST_MS }, async () => {
+    const plain = await startServer(['--no-isolation']);
+    try {
+      const page = await openPage('?example=background', { baseUrl: plain.url });
+      assert.equal(await page.evaluate(() => window.crossOriginIsolated), true);
+      assert.equal(await runToEnd(page), 'done');
+      assert.equal((await page.textContent('[data-testid="output"]')).trimEnd(), await expectedOutput('background'));
+      await page.close();
+    } finally {
+      await plain.stop();
+    }
+  });
+
+  test('the layout fits a narrow screen', { timeout: TEST_MS }, async () => {
+    const page = await openPage('?example=events', { viewport: { width: 420, height: 900 } });
+    assert.equal(await runToEnd(page), 'done');
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow}px`);
+    await page.screenshot({ path: join(SCREENSHOTS, 'narrow.png'), fullPage: true });
+    await page.close();
+  });
+});
