@@ -1,0 +1,307 @@
+// The benchmark suite: the library and its peers in one process and one run,
+// medians of several repetitions, a table on stdout and a JSON file.
+//
+//   threaded_async_bench [--smoke] [--repetitions N] [--only METRIC] [--out results.json]
+//                        [--wasm bench.js]
+//
+// --only runs the metrics whose name starts with METRIC (and judges no target).
+// --smoke runs every benchmark once at tiny sizes (for `make test`: it checks
+// that they still work, and judges no figure). --wasm runs the WebAssembly
+// build of the portable benchmarks under Node and reports its ratio to native.
+// Memory and idle figures come from child processes (--child ...), so that
+// what earlier benchmarks allocated does not count.
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "footprint_bench.hpp"
+#include "harness.hpp"
+#include "library_bench.hpp"
+#include "peer_bench.hpp"
+
+namespace bench {
+namespace {
+
+struct Options {
+  Plan plan;
+  std::string out;
+  std::string wasm_js;
+  std::string only;  // run only the metrics whose name starts with this
+  std::string self;
+  bool wanted(const std::string& metric) const { return metric.rfind(only, 0) == 0; }
+};
+
+// results[metric][implementation] = median, in the order they were measured.
+class Results {
+ public:
+  void add(const std::string& metric, const std::string& impl, double value) {
+    if (order_.empty() || order_.back() != metric) {
+      bool seen = false;
+      for (const auto& m : order_) seen = seen || m == metric;
+      if (!seen) order_.push_back(metric);
+    }
+    auto& row = values_[metric];
+    for (auto& [name, v] : row) {
+      if (name == impl) {
+        v = value;
+        return;
+      }
+    }
+    row.emplace_back(impl, value);
+  }
+  bool has(const std::string& metric, const std::string& impl) const {
+    auto it = values_.find(metric);
+    if (it == values_.end()) return false;
+    for (const auto& [name, v] : it->second) {
+      if (name == impl) return true;
+    }
+    return false;
+  }
+  double get(const std::string& metric, const std::string& impl) const {
+    for (const auto& [name, v] : values_.at(metric)) {
+      if (name == impl) return v;
+    }
+    throw BenchError("no result " + metric + "." + impl);
+  }
+  std::string json() const {
+    std::ostringstream out;
+    out.precision(6);
+    out << "{\n";
+    for (std::size_t i = 0; i < order_.size(); ++i) {
+      out << "  \"" << order_[i] << "\": {";
+      const auto& row = values_.at(order_[i]);
+      for (std::size_t j = 0; j < row.size(); ++j) {
+        out << (j ? ", " : "") << "\"" << row[j].first << "\": " << row[j].second;
+      }
+      out << "}" << (i + 1 < order_.size() ? "," : "") << "\n";
+    }
+    out << "}\n";
+    return out.str();
+  }
+
+ private:
+  std::vector<std::string> order_;
+  std::map<std::string, std::vector<std::pair<std::string, double>>> values_;
+};
+
+void print_row(const std::string& metric, const std::string& impl, const Figure& f,
+               const char* unit) {
+  std::printf("%-20s %-20s %14.4g %14.4g %14.4g  %s\n", metric.c_str(), impl.c_str(), f.median,
+              f.min, f.max, unit);
+  std::fflush(stdout);
+}
+
+void record(Results& results, const std::string& metric, const std::string& impl,
+            const Figure& f, const char* unit) {
+  print_row(metric, impl, f, unit);
+  results.add(metric, impl, f.median);
+}
+
+// Runs a command and reads its "key value" lines.
+std::map<std::string, double> run_reporting(const std::string& command) {
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) throw BenchError("cannot run: " + command);
+  std::map<std::string, double> values;
+  char line[512];
+  while (std::fgets(line, sizeof line, pipe) != nullptr) {
+    std::istringstream in(line);
+    std::string key;
+    double value = 0;
+    if (in >> key >> value) values[key] = value;
+  }
+  const int status = ::pclose(pipe);
+  if (status != 0) throw BenchError("failed (status " + std::to_string(status) + "): " + command);
+  return values;
+}
+
+double need(const std::map<std::string, double>& values, const std::string& key,
+            const std::string& from) {
+  auto it = values.find(key);
+  if (it == values.end()) throw BenchError(from + " did not report " + key);
+  return it->second;
+}
+
+// Median of `reps` runs of a child process's figure.
+Figure child_figure(const Options& o, const std::string& args, const std::string& key, int reps) {
+  std::vector<double> samples;
+  for (int r = 0; r < reps; ++r) {
+    samples.push_back(need(run_reporting(o.self + " --child " + args), key, args));
+  }
+  return summarize(samples);
+}
+
+int run_child(const std::vector<std::string>& args) {
+  if (args.size() == 2 && args[0] == "suspended") {
+    const SuspendedTasks r = suspended_tasks(std::stoul(args[1]));
+    std::printf("rss_per_task_kib %.6f\nrss_total_gib %.6f\npage_tables_per_task_kib %.6f\n"
+                "start_seconds %.6f\n",
+                r.rss_per_task_kib, r.rss_total_gib, r.page_tables_per_task_kib, r.start_seconds);
+    return 0;
+  }
+  if (args.size() == 2 && args[0] == "idle") {
+    std::printf("idle_cpu_percent %.6f\n", idle_cpu_percent(std::stod(args[1])));
+    return 0;
+  }
+  std::fprintf(stderr, "unknown --child arguments\n");
+  return 2;
+}
+
+struct Target {
+  std::string what;
+  bool met;
+};
+
+void run_suite(const Options& o, Results& results) {
+  const Plan& plan = o.plan;
+  std::printf("%-20s %-20s %14s %14s %14s\n", "metric", "implementation", "median", "min", "max");
+  auto measure = [&](const std::string& metric, const std::string& impl, const char* unit,
+                     const std::function<Figure()>& fn) {
+    if (o.wanted(metric)) record(results, metric, impl, fn(), unit);
+  };
+  auto in_plan = [&](Figure (*fn)(const Plan&)) { return [fn, &plan] { return fn(plan); }; };
+  const char* round_trip = "us/round trip";
+
+  measure("queue_pingpong_us", "threaded_async", round_trip, in_plan(queue_pingpong));
+  measure("queue_pingpong_us", "condvar_threads", round_trip, in_plan(condvar_pingpong));
+  measure("queue_pingpong_us", "asio_post_future", round_trip, in_plan(asio_pingpong));
+  measure("task_roundtrip_us", "threaded_async", round_trip, in_plan(task_roundtrip));
+  measure("task_roundtrip_us", "asio_post_future", round_trip, in_plan(asio_task_roundtrip));
+  measure("call_in_loop_us", "threaded_async", round_trip, in_plan(call_in_loop));
+  measure("fiber_switch_ns", "threaded_async", "ns/switch", in_plan(task_switch));
+  measure("fiber_switch_ns", "boost_context_raw", "ns/switch", in_plan(boost_context_switch));
+  measure("spawn_per_s", "threaded_async", "tasks/s", in_plan(spawn_rate));
+
+  const int child_reps = plan.smoke ? 1 : 3;
+  const std::string hundred_k = plan.smoke ? "suspended 1000" : "suspended 100000";
+  const std::string million = plan.smoke ? "suspended 2000" : "suspended 1000000";
+  auto child = [&](const std::string& args, const std::string& key, int reps) {
+    return [&o, args, key, reps] { return child_figure(o, args, key, reps); };
+  };
+  measure("rss_per_task_kib", "threaded_async", "KiB/task",
+          child(hundred_k, "rss_per_task_kib", child_reps));
+  measure("start_100k_tasks_s", "threaded_async", "s", child(hundred_k, "start_seconds", child_reps));
+  measure("million_tasks_gib", "threaded_async", "GiB", child(million, "rss_total_gib", 1));
+  measure("idle_cpu_percent", "threaded_async", "% of a core",
+          child(plan.smoke ? "idle 0.1" : "idle 1.0", "idle_cpu_percent", child_reps));
+
+  if (!o.wasm_js.empty() && o.wanted("wasm_node")) {
+    const std::string command =
+        "node --no-experimental-fetch " + o.wasm_js + (plan.smoke ? " --smoke" : "");
+    const auto wasm = run_reporting(command);
+    for (const char* key : {"queue_pingpong_us", "task_roundtrip_us"}) {
+      const double value = need(wasm, key, command);
+      print_row("wasm_node", key, Figure{value, value, value}, "us (median in node)");
+      results.add("wasm_node", key, value);
+      if (!results.has(key, "threaded_async")) continue;
+      const double ratio = value / results.get(key, "threaded_async");
+      print_row("wasm_node", std::string(key) + "_ratio", Figure{ratio, ratio, ratio},
+                "x native");
+      results.add("wasm_node", std::string(key) + "_ratio_to_native", ratio);
+    }
+  }
+}
+
+// The targets; only meaningful after a full run.
+std::vector<Target> judge(Results& results) {
+  const double pingpong = results.get("queue_pingpong_us", "threaded_async");
+  const double asio_ratio = results.get("queue_pingpong_us", "asio_post_future") / pingpong;
+  results.add("speedup_over_asio", "queue_pingpong", asio_ratio);
+  results.add("speedup_over_asio", "task_roundtrip",
+              results.get("task_roundtrip_us", "asio_post_future") /
+                  results.get("task_roundtrip_us", "threaded_async"));
+  std::vector<Target> targets = {
+      {"queue ping-pong <= 1 us", pingpong <= 1.0},
+      {"queue ping-pong >= 20x faster than asio (" + std::to_string(asio_ratio) + "x)",
+       asio_ratio >= 20.0},
+      {"create_task(trivial).wait() <= 2 us",
+       results.get("task_roundtrip_us", "threaded_async") <= 2.0},
+      {"call_in_loop <= 1 us", results.get("call_in_loop_us", "threaded_async") <= 1.0},
+      {"task switch <= 30 ns", results.get("fiber_switch_ns", "threaded_async") <= 30.0},
+      {"spawn >= 1,000,000 tasks/s", results.get("spawn_per_s", "threaded_async") >= 1e6},
+      {"100k suspended tasks <= 8 KiB each",
+       results.get("rss_per_task_kib", "threaded_async") <= 8.0},
+      {"1,000,000 suspended tasks within 10 GiB",
+       results.get("million_tasks_gib", "threaded_async") <= 10.0},
+      {"idle runner with a blocked get_wait <= 1% of a core",
+       results.get("idle_cpu_percent", "threaded_async") <= 1.0},
+      {"wasm under node measured", results.has("wasm_node", "queue_pingpong_us")},
+  };
+  int met = 0;
+  for (const auto& t : targets) met += t.met ? 1 : 0;
+  results.add("targets", "met", met);
+  results.add("targets", "of", static_cast<double>(targets.size()));
+  return targets;
+}
+
+int main_(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) throw BenchError(arg + " needs a value");
+      return argv[++i];
+    };
+    if (arg == "--child") {
+      return run_child(std::vector<std::string>(argv + i + 1, argv + argc));
+    } else if (arg == "--smoke") {
+      o.plan.smoke = true;
+      o.plan.repetitions = 1;
+      o.plan.scale = 0.001;
+    } else if (arg == "--repetitions") {
+      o.plan.repetitions = std::stoi(value());
+    } else if (arg == "--out") {
+      o.out = value();
+    } else if (arg == "--only") {
+      o.only = value();
+    } else if (arg == "--wasm") {
+      o.wasm_js = value();
+    } else {
+      std::fprintf(stderr,
+                   "usage: %s [--smoke] [--repetitions N] [--only METRIC] [--out results.json]\n"
+                   "       [--wasm bench.js]\n",
+                   argv[0]);
+      return 2;
+    }
+  }
+  // The path of this very binary, for the child processes.
+  char path[4096];
+  const ssize_t len = ::readlink("/proc/self/exe", path, sizeof path - 1);
+  if (len <= 0) throw BenchError("cannot find this program's path in /proc/self/exe");
+  o.self = "'" + std::string(path, static_cast<std::size_t>(len)) + "'";
+
+  Results results;
+  run_suite(o, results);
+  std::vector<Target> targets;
+  if (o.only.empty()) targets = judge(results);
+
+  if (!o.out.empty()) {
+    std::ofstream out(o.out);
+    out << results.json();
+    if (!out) throw BenchError("cannot write " + o.out);
+    std::printf("\nwrote %s\n", o.out.c_str());
+  }
+  if (o.plan.smoke || targets.empty()) return 0;  // tiny sizes or a partial run: judge nothing
+  std::printf("\ntargets:\n");
+  for (const auto& t : targets) std::printf("  [%s] %s\n", t.met ? " ok " : "MISS", t.what.c_str());
+  return 0;
+}
+
+}  // namespace
+}  // namespace bench
+
+int main(int argc, char** argv) {
+  try {
+    return bench::main_(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "threaded_async_bench: %s\n", e.what());
+    return 1;
+  }
+}

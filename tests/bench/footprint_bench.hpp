@@ -1,0 +1,25 @@
+// Memory and idle cost. Native only (reads /proc and getrusage); each runs in
+// a child process of its own so that earlier benchmarks leave nothing behind.
+#pragma once
+
+#include <cstddef>
+
+namespace bench {
+
+struct SuspendedTasks {
+  double rss_per_task_kib = 0;     // resident memory added per suspended task
+  double rss_total_gib = 0;        // resident memory added by all of them
+  double page_tables_per_task_kib = 0;  // kernel page tables added per task (not in RSS)
+  double start_seconds = 0;        // from the first create_task until all are suspended
+};
+
+// Starts `count` tasks from a thread on one runner (no guard pages, 32 KiB
+// stacks), each of which suspends on one Event; measures, sets the event and
+// checks that every task finished.
+SuspendedTasks suspended_tasks(std::size_t count);
+
+// Percent of one core that the process uses while a runner is idle and a
+// thread is blocked in get_wait, over `seconds`.
+double idle_cpu_percent(double seconds);
+
+}  // namespace bench

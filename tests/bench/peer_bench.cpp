@@ -1,0 +1,131 @@
+// The peers' benchmarks (see peer_bench.hpp).
+#include "peer_bench.hpp"
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/context/fiber.hpp>
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <mutex>
+#include <thread>
+
+namespace bench {
+namespace {
+
+// The textbook blocking queue.
+class CondvarQueue {
+ public:
+  void put(long v) {
+    {
+      std::lock_guard<std::mutex> guard(mutex_);
+      items_.push_back(v);
+    }
+    cv_.notify_one();
+  }
+  long get() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    cv_.wait(lock, [this] { return !items_.empty(); });
+    const long v = items_.front();
+    items_.pop_front();
+    return v;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::deque<long> items_;
+};
+
+// An io_context running on its own thread until destroyed.
+class AsioThread {
+ public:
+  AsioThread() : guard_(io_.get_executor()), thread_([this] { io_.run(); }) {}
+  ~AsioThread() {
+    guard_.reset();
+    thread_.join();
+  }
+  boost::asio::io_context& io() { return io_; }
+
+ private:
+  boost::asio::io_context io_;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_;
+  std::thread thread_;
+};
+
+int trivial() { return 1; }
+
+}  // namespace
+
+Figure condvar_pingpong(const Plan& plan) {
+  CondvarQueue in, out;
+  std::thread worker([&] {
+    for (long v; (v = in.get()) >= 0;) out.put(v + 1);
+  });
+  const Figure f = per_op<Micros>(plan, plan.ops(50000), [&](std::size_t ops) {
+    const auto start = Clock::now();
+    for (std::size_t i = 0; i < ops; ++i) {
+      const long sent = static_cast<long>(i);
+      in.put(sent);
+      check(out.get() == sent + 1, "condvar ping-pong returns the number plus one");
+    }
+    return Clock::now() - start;
+  });
+  in.put(-1);
+  worker.join();
+  return f;
+}
+
+Figure asio_pingpong(const Plan& plan) {
+  AsioThread loop;
+  return per_op<Micros>(plan, plan.ops(50000), [&](std::size_t ops) {
+    const auto start = Clock::now();
+    for (std::size_t i = 0; i < ops; ++i) {
+      const long sent = static_cast<long>(i);
+      std::promise<long> reply;
+      std::future<long> answer = reply.get_future();
+      boost::asio::post(loop.io(), [&reply, sent] { reply.set_value(sent + 1); });
+      check(answer.get() == sent + 1, "asio ping-pong returns the number plus one");
+    }
+    return Clock::now() - start;
+  });
+}
+
+Figure asio_task_roundtrip(const Plan& plan) {
+  AsioThread loop;
+  return per_op<Micros>(plan, plan.ops(50000), [&](std::size_t ops) {
+    const auto start = Clock::now();
+    for (std::size_t i = 0; i < ops; ++i) {
+      std::packaged_task<int()> task(trivial);
+      std::future<int> result = task.get_future();
+      boost::asio::post(loop.io(), std::move(task));
+      check(result.get() == 1, "the posted task's result comes back");
+    }
+    return Clock::now() - start;
+  });
+}
+
+Figure boost_context_switch(const Plan& plan) {
+  namespace ctx = boost::context;
+  // Each resume is a round trip, main -> fiber -> main: two switches.
+  return per_op<Nanos>(plan, plan.ops(10000000), [&](std::size_t ops) {
+    const std::size_t round_trips = ops / 2;
+    std::size_t counted = 0;
+    ctx::fiber f([&counted, round_trips](ctx::fiber&& main) {
+      while (counted < round_trips) {
+        ++counted;
+        main = std::move(main).resume();
+      }
+      return std::move(main);
+    });
+    const auto start = Clock::now();
+    for (std::size_t i = 0; i < round_trips; ++i) f = std::move(f).resume();
+    const auto elapsed = Clock::now() - start;
+    f = std::move(f).resume();  // lets the fiber return and end
+    check(counted == round_trips, "the fiber ran once per resume");
+    return elapsed;
+  });
+}
+
+}  // namespace bench

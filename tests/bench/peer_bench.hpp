@@ -1,0 +1,22 @@
+// What users would write instead of the library, measured the same way in the
+// same run: a second thread with a mutex and a condition variable, a
+// Boost.Asio io_context on a thread with post() and std::future, and raw
+// Boost.Context switches. Native only.
+#pragma once
+
+#include "harness.hpp"
+
+namespace bench {
+
+// Queue ping-pong between two threads over two mutex+condvar queues. µs per round trip.
+Figure condvar_pingpong(const Plan& plan);
+// post() a handler that answers through a std::promise; the thread waits on its future.
+// µs per round trip.
+Figure asio_pingpong(const Plan& plan);
+// post() a std::packaged_task running a trivial function and wait for its result.
+// µs per round trip.
+Figure asio_task_roundtrip(const Plan& plan);
+// Boost.Context fibers resuming each other. ns per switch (half a resume round trip).
+Figure boost_context_switch(const Plan& plan);
+
+}  // namespace bench
