@@ -30,4 +30,5 @@ playground: build playground-static
 	@node playground/serve.mjs --root $(PLAYGROUND_SITE) --host $(PLAYGROUND_HOST) --port $(PLAYGROUND_PORT)
 
 test-playground-browser: playground-static
-	@timeout 900 node --test playground/tests/browser/playground.test.mjs
+	@timeout 900 node --test playground/tests/browser/page-logic.test.mjs \
+	  playground/tests/browser/playground.test.mjs

@@ -20,6 +20,7 @@ export class EngineClient {
 
   start() {
     this.ready = false;
+    this.failure = null;
     this.onStatus('loading', 'Loading the engine…');
     this.worker = new Worker(this.workerUrl);
     this.worker.onmessage = (event) => this.receive(event.data);
@@ -45,12 +46,14 @@ export class EngineClient {
   }
 
   fail(message) {
+    this.failure = message;
     this.onStatus('error', message);
     for (const request of this.pending.values()) request.reject(new Error(message));
     this.pending.clear();
   }
 
   request(type, text) {
+    if (this.failure) return Promise.reject(new Error(this.failure));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });

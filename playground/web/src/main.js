@@ -270,21 +270,21 @@ function describeScenario(entry) {
   ui.description.hidden = !entry?.description;
 }
 
-async function loadExample(slug) {
+async function loadExample(requested) {
+  const known = state.scenarios.some((scenario) => scenario.slug === requested);
+  const slug = known ? requested : state.scenarios[0].slug;
   const entry = state.scenarios.find((scenario) => scenario.slug === slug);
-  if (!entry) {
-    setStatus('error', `No example called "${slug}"; pick one from the list.`);
-    return;
-  }
   const response = await fetch(`scenarios/${encodeURIComponent(slug)}.json`);
   if (!response.ok) throw new Error(`could not load scenario ${slug}: HTTP ${response.status}`);
   ui.select.value = slug;
-  describeScenario(entry);
+  describeScenario(
+    known ? entry : { description: `There is no example called "${requested}"; here is "${entry.title}".` },
+  );
   setEditorText(await response.text());
   ui.output.textContent = '';
   ui.output.dataset.state = 'empty';
   ui.runInfo.textContent = '';
-  renderTimeline(ui.timeline, []);
+  renderTimeline(ui.timeline, null);
 }
 
 function sharedScenario() {
@@ -346,7 +346,7 @@ function fillPicker() {
 
 async function start() {
   setRunning(false);
-  renderTimeline(ui.timeline, []);
+  renderTimeline(ui.timeline, null);
   setStatus('loading', 'Loading…');
   if (!(await ensureIsolation())) {
     setStatus(

@@ -87,12 +87,14 @@ function describe(what, detail) {
   return detail ? `${what}: ${detail}` : what;
 }
 
-// Replaces the contents of `container` with the timeline of `trace`.
+// Replaces the contents of `container` with the timeline of `trace`; null
+// means nothing has run yet.
 export function renderTimeline(container, trace) {
   container.replaceChildren();
   if (!trace || trace.length === 0) {
-    container.append(element('p', 'timeline-empty'));
-    container.lastChild.textContent = 'Run a scenario to see its timeline.';
+    const note = element('p', 'timeline-empty');
+    note.textContent = trace ? 'The run left no trace.' : 'Run a scenario to see its timeline.';
+    container.append(note);
     return;
   }
   const span = Math.max(trace.reduce((max, entry) => Math.max(max, entry.t_ms), 0), 1);

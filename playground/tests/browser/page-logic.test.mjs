@@ -1,0 +1,98 @@
+// Unit tests of the page's plain logic (no browser): locating JSON Pointers
+// and syntax errors in the editor's text, and grouping a trace into lanes.
+//
+//   node --test playground/tests/browser/page-logic.test.mjs
+
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+
+import { lineColumn, locatePointer, parseWithLocations } from '../../web/src/json-locate.js';
+import { buildLanes } from '../../web/src/timeline.js';
+
+describe('parseWithLocations', () => {
+  const text = '{\n  "tasks": {\n    "a/b": {"body": [1, {"op": "sleep"}]}\n  },\n  "main": []\n}\n';
+
+  test('reads the same value as JSON.parse', () => {
+    const parsed = parseWithLocations(text);
+    assert.equal(parsed.ok, true);
+    assert.deepEqual(parsed.value, JSON.parse(text));
+  });
+
+  test('maps pointers (with escaped tokens) to where their member starts', () => {
+    const { spans } = parseWithLocations(text);
+    const op = spans.get('/tasks/a~1b/body/1/op');
+    assert.equal(text.slice(op.from, op.to), '"op": "sleep"');
+    const element = spans.get('/tasks/a~1b/body/0');
+    assert.equal(text.slice(element.from, element.to), '1');
+    assert.deepEqual(lineColumn(text, op.from), { line: 3, column: 26 });
+  });
+
+  test('a missing member points at its nearest existing ancestor', () => {
+    const { spans } = parseWithLocations(text);
+    const span = locatePointer(spans, '/tasks/a~1b/body/1/seconds');
+    assert.equal(text.slice(span.from, span.to), '{"op": "sleep"}');
+    assert.deepEqual(locatePointer(spans, '/nothing/here'), spans.get(''));
+  });
+
+  const broken = [
+    ['{"a": 1,}', 8, 'a property name in double quotes'],
+    ['{"a" 1}', 5, "':' after the property name \"a\""],
+    ['[1, 2', 5, "',' or ']' after the array element"],
+    ['{"a": tru}', 6, 'a value'],
+    ['{"a": "x\ny"}', 6, 'string is not closed'],
+    ['{} {}', 3, 'the end of the document'],
+    ['', 0, 'a value'],
+  ];
+  for (const [source, offset, words] of broken) {
+    test(`names the position of the error in ${JSON.stringify(source)}`, () => {
+      const parsed = parseWithLocations(source);
+      assert.equal(parsed.ok, false);
+      assert.equal(parsed.error.offset, offset);
+      assert.ok(parsed.error.message.includes(words), parsed.error.message);
+      assert.throws(() => JSON.parse(source));
+    });
+  }
+});
+
+describe('buildLanes', () => {
+  const event = (t_ms, thread, task, name, detail = '') => ({ t_ms, thread, task, event: name, detail });
+
+  test('main thread first, then one lane per task, with run and wait segments', () => {
+    const trace = [
+      event(0, 'loop', 'worker', 'started'),
+      event(1, 'main', null, 'put', '1'),
+      event(2, 'loop', 'worker', 'suspended', 'queue get'),
+      event(3, 'loop', 'helper', 'started'),
+      event(4, 'loop', 'worker', 'resumed'),
+      event(5, 'loop', 'helper', 'failed', 'ValueError'),
+      event(6, 'loop', 'worker', 'finished', '11'),
+      event(7, 'main', null, 'print', '11'),
+    ];
+    const lanes = buildLanes(trace);
+    assert.deepEqual(
+      lanes.map((lane) => [lane.kind, lane.name]),
+      [['thread', 'main'], ['task', 'worker'], ['task', 'helper']],
+    );
+    const [main, worker, helper] = lanes;
+    assert.deepEqual(main.segments, [{ state: 'active', from: 1, to: 7 }]);
+    assert.deepEqual(main.marks.map((mark) => mark.event), ['put', 'print']);
+    assert.deepEqual(worker.segments, [
+      { state: 'running', from: 0, to: 2 },
+      { state: 'waiting', from: 2, to: 4, detail: 'queue get' },
+      { state: 'running', from: 4, to: 6 },
+    ]);
+    assert.deepEqual(worker.end, { t: 6, event: 'finished', detail: '11' });
+    assert.deepEqual(helper.end, { t: 5, event: 'failed', detail: 'ValueError' });
+  });
+
+  test('a task that never ends runs to the end of the trace, marked unfinished', () => {
+    const lanes = buildLanes([
+      event(0, 'main', null, 'print'),
+      event(10, 'loop', 'spinner', 'started'),
+      event(1010, 'main', null, 'print', 'Event loop was stuck.'),
+    ]);
+    const spinner = lanes.find((lane) => lane.name === 'spinner');
+    assert.deepEqual(spinner.segments, [{ state: 'running', from: 10, to: 1010, unfinished: true }]);
+    assert.equal(spinner.end, null);
+  });
+});
