@@ -32,3 +32,31 @@ playground: build playground-static
 test-playground-browser: playground-static
 	@timeout 900 node --test playground/tests/browser/page-logic.test.mjs \
 	  playground/tests/browser/playground.test.mjs
+
+# ---- scenario engine (playground/engine, playground/scenarios, playground/schema)
+#
+#   make playground-engine-wasm   the engine as a wasm module in build/wasm-playground
+#   make test-playground-cli      the native CLI runs every scenario against its expected
+#                                 output, plus the engine's unit tests (part of make test)
+
+APT_PACKAGES += nlohmann-json3-dev emscripten
+TEST_TARGETS += test-playground-cli
+
+PLAYGROUND_ENGINE_BUILD := build/engine
+PLAYGROUND_WASM_BUILD := build/wasm-playground
+
+.PHONY: playground-engine playground-engine-wasm test-playground-cli
+
+playground-engine: deps
+	@cmake -S . -B $(PLAYGROUND_ENGINE_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DTHREADED_ASYNC_EXAMPLES=OFF > /dev/null
+	@cmake --build $(PLAYGROUND_ENGINE_BUILD) -j $(JOBS) --target ta_scenario playground_engine_tests
+
+test-playground-cli: playground-engine
+	@cd $(PLAYGROUND_ENGINE_BUILD) && ctest --output-on-failure --timeout 300 -R '^playground_'
+
+playground-engine-wasm: deps
+	@NODE_PATH=/usr/share/nodejs emcmake cmake -S . -B $(PLAYGROUND_WASM_BUILD) \
+	  -DCMAKE_BUILD_TYPE=Release -DTHREADED_ASYNC_TESTS=OFF -DTHREADED_ASYNC_EXAMPLES=OFF > /dev/null
+	@NODE_PATH=/usr/share/nodejs cmake --build $(PLAYGROUND_WASM_BUILD) -j $(JOBS) \
+	  --target playground_engine

@@ -1,0 +1,1119 @@
+// Running a compiled scenario on the real library: steps of the main program
+// on the calling thread, task bodies inside real tasks, handler bodies inside
+// Server::process.
+#include "interpreter.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <sstream>
+#include <thread>
+
+namespace playground {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// The name the trace gives the calling thread when it is not in a task.
+thread_local const char* tl_thread = "thread";
+
+ta::Timeout seconds_timeout(double s) {
+  return ta::Timeout(std::chrono::duration<double>(s));
+}
+
+std::string join_repr(const std::vector<Value>& values) {
+  std::string out;
+  for (std::size_t i = 0; i < values.size(); ++i) out += (i ? ", " : "") + repr(values[i]);
+  return out;
+}
+
+// The library's error types, under the names scenarios use.
+std::optional<Value> library_error(const std::exception_ptr& error,
+                                   const std::function<Value(const std::exception_ptr&)>& member) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const ScenarioError& e) {
+    return e.value();
+  } catch (const LimitError&) {
+    return std::nullopt;
+  } catch (const ta::CancelledError&) {
+    return make_error("CancelledError", "");
+  } catch (const ta::EventLoopTimeoutError& e) {
+    return make_error("EventLoopTimeoutError", e.what());
+  } catch (const ta::ExceptionGroup& g) {
+    std::vector<Value> members;
+    for (const auto& m : g.exceptions()) members.push_back(member(m));
+    return make_error("ExceptionGroup", "unretrieved task errors", std::move(members));
+  } catch (const ta::WouldDeadlockError& e) {
+    return make_error("WouldDeadlockError", e.what());
+  } catch (const ta::NotInTaskError& e) {
+    return make_error("NotInTaskError", e.what());
+  } catch (const ta::RunnerStoppedError& e) {
+    return make_error("RunnerStoppedError", e.what());
+  } catch (const ta::InvalidStateError& e) {
+    return make_error("InvalidStateError", e.what());
+  } catch (const ta::TypeMismatchError& e) {
+    return make_error("TypeMismatchError", e.what());
+  } catch (const ta::UsageError& e) {
+    return make_error("UsageError", e.what());
+  } catch (const std::exception& e) {
+    return make_error("RuntimeError", e.what());
+  } catch (...) {
+    return make_error("RuntimeError", "an unknown C++ exception");
+  }
+}
+
+// The first LimitError among an ExceptionGroup's members, if any.
+std::exception_ptr limit_member(const std::exception_ptr& error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const ta::ExceptionGroup& g) {
+    for (const auto& m : g.exceptions()) {
+      try {
+        std::rethrow_exception(m);
+      } catch (const LimitError&) {
+        return m;
+      } catch (...) {
+      }
+    }
+  } catch (...) {
+  }
+  return nullptr;
+}
+
+const std::vector<std::string>& usage_errors() {
+  static const std::vector<std::string> names = {"WouldDeadlockError", "NotInTaskError",
+                                                 "RunnerStoppedError", "InvalidStateError",
+                                                 "TypeMismatchError"};
+  return names;
+}
+
+// What a task body is to the library: a plain callable run on a fiber.
+struct TaskBody {
+  std::shared_ptr<Run> run;
+  const TaskDef* def;
+  std::vector<Value> args;
+  RunnerHandle* runner;
+  Value operator()() { return run->run_task(*def, std::move(args), runner); }
+};
+
+}  // namespace
+
+void ScenarioServer::handle_request(ta::ExecutionRequest& request, ta::Promise& future) {
+  run_.handle(request, future);
+}
+
+Run::Run(std::unique_ptr<Program> program, const Limits& limits)
+    : program_(std::move(program)), limits_(limits), globals_(program_->globals) {}
+
+Result Run::run() {
+  tl_thread = "main";
+  start_ = Clock::now();
+  deadline_ = start_ + std::chrono::duration_cast<Clock::duration>(
+                           std::chrono::duration<double>(limits_.wall_time_s));
+  Result result;
+  Frame frame;
+  try {
+    exec_block(program_->main, frame);
+    result.ok = true;
+  } catch (const LimitError& e) {
+    result.error = Error{e.path(), e.what()};
+  } catch (const ScenarioError& e) {
+    trace("failed", repr(e.value()));
+    result.error = Error{e.path(), e.message().empty() ? e.type() : e.type() + ": " + e.message()};
+  } catch (const ta::CancelledError&) {
+    result.error = Error{"", "CancelledError"};
+  } catch (const std::exception& e) {
+    result.error = Error{"", std::string("internal error: ") + e.what()};
+  }
+  std::lock_guard<std::mutex> guard(out_mutex_);
+  result.output = output_;
+  result.trace = trace_;
+  if (trace_truncated_) {
+    result.trace.push_back(TraceEvent{
+        std::chrono::duration<double, std::milli>(Clock::now() - start_).count(), "main",
+        std::nullopt, "truncated",
+        "the trace was cut at " + std::to_string(limits_.max_trace_events) + " events"});
+  }
+  result.shutdown_type = shutdown_type_;
+  return result;
+}
+
+// --- Bounds ------------------------------------------------------------------
+
+void Run::limit(const std::string& path, const std::string& message) {
+  {
+    std::lock_guard<std::mutex> guard(abort_mutex_);
+    if (!abort_error_) abort_error_ = Error{path, message};
+  }
+  aborted_.store(true);
+  throw LimitError(path, message);
+}
+
+void Run::check_abort(const std::string& path) {
+  if (!aborted_.load(std::memory_order_relaxed)) return;
+  std::lock_guard<std::mutex> guard(abort_mutex_);
+  throw LimitError(abort_error_ ? abort_error_->path : path,
+                   abort_error_ ? abort_error_->message : "the run was aborted");
+}
+
+void Run::count_step(const std::string& path) {
+  check_abort(path);
+  if (steps_.fetch_add(1, std::memory_order_relaxed) >= limits_.max_steps) {
+    limit(path, "step limit reached: the run executed " + std::to_string(limits_.max_steps) +
+                    " steps and expressions; is a loop running for ever?");
+  }
+  if (Clock::now() > deadline_) wall_time_exceeded(path);
+}
+
+void Run::wall_time_exceeded(const std::string& path) {
+  limit(path, "wall-time limit reached: the run took longer than " +
+                  [&] {
+                    std::ostringstream s;
+                    s << limits_.wall_time_s;
+                    return s.str();
+                  }() +
+                  " s; is something waiting for ever?");
+}
+
+std::string Run::check_string(std::string s, const std::string& path) {
+  if (s.size() > limits_.max_string_bytes) {
+    limit(path, "string limit reached: a string of " + std::to_string(s.size()) +
+                    " bytes; the limit is " + std::to_string(limits_.max_string_bytes));
+  }
+  return s;
+}
+
+// --- Output ------------------------------------------------------------------
+
+void Run::trace(const char* event, std::string detail) {
+  std::optional<std::string> task;
+  if (ta::in_task()) task = ta::current_task_name();
+  std::lock_guard<std::mutex> guard(out_mutex_);
+  // Read under the lock, so that the trace's times never go backwards.
+  const double t = std::chrono::duration<double, std::milli>(Clock::now() - start_).count();
+  if (trace_.size() >= limits_.max_trace_events) {
+    trace_truncated_ = true;
+    return;
+  }
+  trace_.push_back(TraceEvent{t, task ? "loop" : tl_thread, std::move(task), event,
+                              std::move(detail)});
+}
+
+void Run::print(const std::string& line, const std::string& path) {
+  bool full = false;
+  {
+    std::lock_guard<std::mutex> guard(out_mutex_);
+    full = output_.size() >= limits_.max_output_lines;
+    if (!full) output_.push_back(line);
+  }
+  if (full) {
+    limit(path, "output limit reached: more than " + std::to_string(limits_.max_output_lines) +
+                    " printed lines");
+  }
+  trace("print", line);
+}
+
+std::string Run::unique_task_name(const std::string& base) {
+  std::lock_guard<std::mutex> guard(out_mutex_);
+  const int n = ++task_names_[base];
+  return n == 1 ? base : base + "-" + std::to_string(n);
+}
+
+// --- Variables -----------------------------------------------------------------
+
+Value Run::lookup(const std::string& name, const Frame& frame, const std::string& path) {
+  if (auto it = frame.locals.find(name); it != frame.locals.end()) return it->second;
+  {
+    std::lock_guard<std::mutex> guard(globals_mutex_);
+    if (auto it = globals_.find(name); it != globals_.end()) return it->second;
+  }
+  raise("NameError", "name '" + name + "' is not defined yet (it is assigned later)", path);
+}
+
+void Run::assign(const std::string& name, Value value, Frame& frame) {
+  if (!frame.locals.count(name) && program_->globals.count(name)) {
+    std::lock_guard<std::mutex> guard(globals_mutex_);
+    globals_[name] = std::move(value);
+    return;
+  }
+  frame.locals[name] = std::move(value);
+}
+
+template <class H>
+std::shared_ptr<H> Run::handle_of(const std::string& name, Frame& frame, const std::string& path,
+                                  const char* kind) {
+  Value v = lookup(name, frame, path);
+  if (const auto* h = v.get<std::shared_ptr<H>>()) return *h;
+  raise("TypeError", "'" + name + "' is " + repr(v) + " (" + type_name(v) + "), expected a " + kind,
+        path);
+}
+
+void Run::raise(const std::string& type, const std::string& message, const std::string& path) {
+  throw ScenarioError(type, message, path);
+}
+
+// --- Timeouts ------------------------------------------------------------------
+
+double Run::seconds_of(const Expr& expr, Frame& frame, const char* what) {
+  Value v = eval(expr, frame);
+  double s = 0;
+  if (const auto* i = v.get<std::int64_t>()) {
+    s = static_cast<double>(*i);
+  } else if (const auto* d = v.get<double>()) {
+    s = *d;
+  } else {
+    raise("TypeError", std::string(what) + " must be a number of seconds, not " + type_name(v),
+          expr.path);
+  }
+  if (!(s >= 0) || s > 1e9) {
+    raise("ValueError", std::string(what) + " must be a number of seconds from 0 to 1e9, got " +
+                            repr(v),
+          expr.path);
+  }
+  return s;
+}
+
+std::optional<ta::Timeout> Run::timeout_of(const Step& step, Frame& frame) {
+  if (!step.timeout) return std::nullopt;
+  if (step.timeout->kind == ExprKind::kLiteral && step.timeout->literal.is_none()) {
+    return ta::Timeout::forever();
+  }
+  Value v = eval(*step.timeout, frame);
+  if (v.is_none()) return ta::Timeout::forever();
+  Expr literal;
+  literal.path = step.timeout->path;
+  literal.literal = v;
+  return seconds_timeout(seconds_of(literal, frame, "timeout"));
+}
+
+ta::Timeout Run::bounded(std::optional<ta::Timeout> timeout, ta::AsyncRunner& runner,
+                         bool& clamped) {
+  const ta::Timeout resolved =
+      timeout ? *timeout : runner.loop()->resolve(ta::Timeout::runner_default());
+  const auto left = std::max(deadline_ - Clock::now(), Clock::duration::zero());
+  clamped = resolved.is_forever() || resolved.duration() > left;
+  return clamped ? ta::Timeout(left) : resolved;
+}
+
+RunnerHandle& Run::current_runner(Frame& frame, const std::string& path) {
+  if (frame.runners.empty()) {
+    raise("RuntimeError", "no runner here: put this step inside with_runner or with_server", path);
+  }
+  return *frame.runners.back();
+}
+
+// --- Errors --------------------------------------------------------------------
+
+Value Run::error_value(const std::exception_ptr& error) {
+  auto v = library_error(error, [this](const std::exception_ptr& m) { return error_value(m); });
+  return v ? *v : make_error("LimitError", "");
+}
+
+bool Run::matches(const std::exception_ptr& error, const std::vector<std::string>& types) {
+  const std::string t = type_name(error_value(error));
+  for (const auto& want : types) {
+    if (want == "BaseException" || want == t) return true;
+    if (want == "Exception" && t != "CancelledError") return true;
+    if (want == "TimeoutError" && t == "EventLoopTimeoutError") return true;
+    if (want == "UsageError" &&
+        std::find(usage_errors().begin(), usage_errors().end(), t) != usage_errors().end()) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// --- Tasks and handlers --------------------------------------------------------
+
+Value Run::run_task(const TaskDef& def, std::vector<Value> args, RunnerHandle* runner) {
+  Frame frame;
+  frame.in_task = true;
+  frame.runners.push_back(runner);
+  trace("started", def.name + "(" + join_repr(args) + ")");
+  for (std::size_t i = 0; i < def.params.size() && i < args.size(); ++i) {
+    frame.locals[def.params[i]] = std::move(args[i]);
+  }
+  try {
+    exec_block(def.body, frame);
+  } catch (const ta::CancelledError&) {
+    trace("cancelled", "");
+    throw;
+  } catch (const LimitError& e) {
+    trace("failed", e.what());
+    throw;
+  } catch (...) {
+    trace("failed", repr(error_value(std::current_exception())));
+    throw;
+  }
+  trace("finished", "returned " + repr(frame.returned));
+  return frame.returned;
+}
+
+void Run::handle(ta::ExecutionRequest& request, ta::Promise& future) {
+  auto [function, args] = request.args<std::string, std::vector<Value>>();
+  const std::string call = function + "(" + join_repr(args) + ")";
+  auto it = program_->handlers.find(function);
+  if (it == program_->handlers.end()) {
+    raise("RuntimeError", "Unknown function " + function, "/handlers");
+  }
+  const TaskDef& def = *it->second;
+  if (args.size() != def.params.size()) {
+    raise("TypeError",
+          function + "() takes " + std::to_string(def.params.size()) + " argument(s), got " +
+              std::to_string(args.size()),
+          def.path);
+  }
+  trace("handle", call);
+  Frame frame;
+  for (std::size_t i = 0; i < args.size(); ++i) frame.locals[def.params[i]] = std::move(args[i]);
+  frame.locals["future"] = Value(std::make_shared<PromiseHandle>(PromiseHandle{call, future}));
+  exec_block(def.body, frame);
+}
+
+// --- Steps ---------------------------------------------------------------------
+
+Run::Flow Run::exec_block(const Block& block, Frame& frame) {
+  for (const Step& step : block) {
+    const Flow flow = exec_step(step, frame);
+    if (flow != Flow::kNext) return flow;
+  }
+  return Flow::kNext;
+}
+
+Run::Flow Run::exec_step(const Step& step, Frame& frame) {
+  count_step(step.path);
+  try {
+    return exec(step, frame);
+  } catch (const ScenarioError&) {
+    throw;
+  } catch (const LimitError&) {
+    throw;
+  } catch (const ta::CancelledError&) {
+    if (frame.in_task) throw;
+    raise("CancelledError", "", step.path);
+  } catch (...) {
+    const auto error = std::current_exception();
+    if (auto limit_error = limit_member(error)) std::rethrow_exception(limit_error);
+    const Value v = error_value(error);
+    const auto& e = **v.get<std::shared_ptr<const ErrorValue>>();
+    throw ScenarioError(e.type, e.message, step.path, e.members);
+  }
+}
+
+Run::Flow Run::exec_try(const Step& step, Frame& frame) {
+  Flow flow = Flow::kNext;
+  std::exception_ptr pending;
+  try {
+    flow = exec_block(step.body, frame);
+  } catch (const LimitError&) {
+    throw;
+  } catch (...) {
+    pending = std::current_exception();
+  }
+  if (pending) {
+    const Except* handler = nullptr;
+    for (const Except& e : step.excepts) {
+      if (matches(pending, e.types)) {
+        handler = &e;
+        break;
+      }
+    }
+    if (handler) {
+      const Value error = error_value(pending);
+      trace("caught", repr(error));
+      if (!handler->as.empty()) assign(handler->as, error, frame);
+      frame.handling.push_back(pending);
+      try {
+        flow = exec_block(handler->body, frame);
+        pending = nullptr;
+      } catch (const LimitError&) {
+        frame.handling.pop_back();
+        throw;
+      } catch (...) {
+        pending = std::current_exception();
+      }
+      frame.handling.pop_back();
+    }
+  }
+  if (!step.finally.empty()) {
+    const Flow after = exec_block(step.finally, frame);
+    if (after != Flow::kNext) return after;
+  }
+  if (pending) std::rethrow_exception(pending);
+  return flow;
+}
+
+void Run::exec_with_runner(const Step& step, Frame& frame) {
+  if (runners_.fetch_add(1) >= limits_.max_runners) {
+    limit(step.path, "runner limit reached: at most " + std::to_string(limits_.max_runners) +
+                         " runners and servers per run");
+  }
+  const bool server = step.op == Op::kWithServer;
+  ta::RunnerOptions options;
+  options.report_forced_stop = false;
+  options.name = step.runner.name.empty() ? (server ? "server" : "runner") : step.runner.name;
+  if (const auto& t = step.runner.exit_timeout) {
+    options.exit_timeout = t->forever ? ta::Timeout::forever() : seconds_timeout(t->seconds);
+  }
+  if (const auto& t = step.runner.call_in_loop_timeout) {
+    options.call_in_loop_timeout =
+        t->forever ? ta::Timeout::forever() : seconds_timeout(t->seconds);
+  }
+  const ta::Timeout exit_timeout = options.exit_timeout;
+  auto handle = std::make_shared<RunnerHandle>();
+  handle->name = options.name;
+  if (server) {
+    handle->server = std::make_unique<ScenarioServer>(*this, step.runner.queue_size, options);
+  } else {
+    handle->own = std::make_unique<ta::AsyncRunner>(options);
+  }
+  trace(server ? "server" : "runner", "started " + handle->name);
+  if (!step.as.empty()) assign(step.as, Value(handle), frame);
+  frame.runners.push_back(handle.get());
+
+  // Leaving: exit_timeout, but never much past the run's wall time.
+  auto leave = [&] {
+    frame.runners.pop_back();
+    const auto left = std::max(deadline_ - Clock::now(), Clock::duration::zero()) +
+                      std::chrono::milliseconds(500);
+    if (exit_timeout.is_forever() || exit_timeout.duration() > left) {
+      handle->runner().set_exit_timeout(ta::Timeout(left));
+    }
+    auto record = [&] {
+      std::string type(ta::to_string(handle->runner().shutdown_type()));
+      trace(server ? "server" : "runner", "left " + handle->name + ": " + type);
+      std::lock_guard<std::mutex> guard(out_mutex_);
+      shutdown_type_ = type;
+    };
+    try {
+      handle->runner().close();
+    } catch (...) {
+      record();
+      throw;
+    }
+    record();
+  };
+  try {
+    exec_block(step.body, frame);
+  } catch (...) {
+    try {
+      leave();
+    } catch (...) {
+      // An error is already on its way out (Python drops the group too).
+    }
+    throw;
+  }
+  leave();
+}
+
+Run::Flow Run::exec(const Step& step, Frame& frame) {
+  const std::string& path = step.path;
+  auto eval_as = [&](const Value& v) {
+    if (!step.as.empty()) assign(step.as, v, frame);
+  };
+  // Task side: records a suspension around `fn` when `will_wait` says it will wait.
+  auto suspending = [&](bool will_wait, const std::string& what, auto&& fn) {
+    if (will_wait) trace("suspended", what);
+    try {
+      fn();
+    } catch (const ta::EventLoopTimeoutError&) {
+      trace("timed_out", what);
+      throw;
+    }
+    if (will_wait) trace("resumed", what);
+  };
+  // Thread side: blocks in `fn(timeout)`, bounded by the run's wall time.
+  auto blocking = [&](ta::AsyncRunner& runner, const std::string& what, auto&& fn) {
+    bool clamped = false;
+    const ta::Timeout t = bounded(timeout_of(step, frame), runner, clamped);
+    trace("blocked", what);
+    try {
+      fn(t);
+    } catch (const ta::EventLoopTimeoutError&) {
+      if (clamped) wall_time_exceeded(path);
+      trace("timed_out", what);
+      throw;
+    }
+    trace("unblocked", what);
+  };
+  auto task_timeout = [&] {
+    auto t = timeout_of(step, frame);
+    return t ? *t : ta::Timeout::forever();
+  };
+
+  switch (step.op) {
+    case Op::kSet:
+      assign(step.var, eval(*step.value, frame), frame);
+      return Flow::kNext;
+    case Op::kPrint: {
+      std::string line;
+      for (std::size_t i = 0; i < step.args.size(); ++i) {
+        line += (i ? " " : "") + str(eval(step.args[i], frame));
+        line = check_string(std::move(line), path);
+      }
+      print(line, path);
+      return Flow::kNext;
+    }
+    case Op::kIf:
+      return exec_block(truthy(eval(*step.cond, frame)) ? step.body : step.orelse, frame);
+    case Op::kWhile:
+      while (truthy(eval(*step.cond, frame))) {
+        const Flow flow = exec_block(step.body, frame);
+        if (flow == Flow::kBreak) break;
+        if (flow == Flow::kReturn) return flow;
+      }
+      return Flow::kNext;
+    case Op::kFor: {
+      std::int64_t bounds[3] = {0, 0, 1};
+      for (std::size_t i = 0; i < step.args.size(); ++i) {
+        Value v = eval(step.args[i], frame);
+        const auto* n = v.get<std::int64_t>();
+        if (!n) {
+          raise("TypeError", "range() takes integers, not " + type_name(v), step.args[i].path);
+        }
+        bounds[step.args.size() == 1 ? 1 : i] = *n;
+      }
+      if (bounds[2] == 0) raise("ValueError", "range() step must not be zero", path);
+      for (std::int64_t i = bounds[0]; bounds[2] > 0 ? i < bounds[1] : i > bounds[1];
+           i += bounds[2]) {
+        assign(step.var, Value(i), frame);
+        const Flow flow = exec_block(step.body, frame);
+        if (flow == Flow::kBreak) break;
+        if (flow == Flow::kReturn) return flow;
+        if ((bounds[2] > 0 && i > INT64_MAX - bounds[2]) ||
+            (bounds[2] < 0 && i < INT64_MIN - bounds[2])) {
+          break;
+        }
+      }
+      return Flow::kNext;
+    }
+    case Op::kBreak: return Flow::kBreak;
+    case Op::kContinue: return Flow::kContinue;
+    case Op::kPass: return Flow::kNext;
+    case Op::kTry: return exec_try(step, frame);
+    case Op::kRaise: {
+      if (!step.error_type.empty()) {
+        const std::string message = step.message ? str(eval(*step.message, frame)) : "";
+        trace("raised", step.error_type + (message.empty() ? "" : ": " + message));
+        if (step.error_type == "CancelledError" && frame.in_task) throw ta::CancelledError();
+        raise(step.error_type, message, path);
+      }
+      if (step.error) {
+        Value v = eval(*step.error, frame);
+        const auto* e = v.get<std::shared_ptr<const ErrorValue>>();
+        if (!e) raise("TypeError", "exceptions must be errors, not " + type_name(v), path);
+        trace("raised", repr(v));
+        if ((*e)->type == "CancelledError" && frame.in_task) throw ta::CancelledError();
+        throw ScenarioError((*e)->type, (*e)->message, path, (*e)->members);
+      }
+      std::rethrow_exception(frame.handling.back());
+    }
+    case Op::kAssert:
+      if (!truthy(eval(*step.cond, frame))) {
+        raise("AssertionError", step.message ? str(eval(*step.message, frame)) : "", path);
+      }
+      return Flow::kNext;
+    case Op::kReturn:
+      frame.returned = step.value ? eval(*step.value, frame) : Value();
+      return Flow::kReturn;
+    case Op::kWithRunner:
+    case Op::kWithServer:
+      exec_with_runner(step, frame);
+      return Flow::kNext;
+    case Op::kCreateTask:
+    case Op::kCreateBackgroundTask: {
+      if (tasks_.fetch_add(1) >= limits_.max_tasks) {
+        limit(path, "task limit reached: at most " + std::to_string(limits_.max_tasks) +
+                        " tasks per run");
+      }
+      RunnerHandle& runner = current_runner(frame, path);
+      std::vector<Value> args;
+      for (const Expr& a : step.args) args.push_back(eval(a, frame));
+      const std::string name =
+          step.name ? str(eval(*step.name, frame)) : unique_task_name(step.task->name);
+      TaskBody body{shared_from_this(), step.task, std::move(args), &runner};
+      auto handle = std::make_shared<TaskHandle>();
+      handle->name = name;
+      trace("created", name);
+      if (frame.in_task) {
+        handle->task = ta::create_task(ta::TaskOptions{name}, std::move(body));
+      } else {
+        handle->task = runner.runner().create_task(ta::TaskOptions{name}, std::move(body));
+      }
+      if (step.op == Op::kCreateBackgroundTask) {
+        blocking(runner.runner(), "the loop to catch up with " + name,
+                 [&](ta::Timeout t) { runner.runner().wait_for_next_eventloop_iteration(t); });
+      }
+      eval_as(Value(handle));
+      return Flow::kNext;
+    }
+    case Op::kWait: {
+      if (step.second_kind) {
+        auto h = handle_of<EventHandle>(step.target, frame, path, "Event");
+        blocking(current_runner(frame, path).runner(), "wait " + h->name,
+                 [&](ta::Timeout t) { h->event.wait(t); });
+        return Flow::kNext;
+      }
+      auto h = handle_of<TaskHandle>(step.target, frame, path, "Task");
+      Value result;
+      blocking(current_runner(frame, path).runner(), "wait " + h->name,
+               [&](ta::Timeout t) { result = h->task.wait(t); });
+      eval_as(result);
+      return Flow::kNext;
+    }
+    case Op::kResult: {
+      Value result;
+      if (step.second_kind) {
+        auto h = handle_of<FutureHandle>(step.target, frame, path, "Future");
+        suspending(!h->future.done(), "result of " + h->name,
+                   [&] { result = h->future.result(task_timeout()); });
+      } else {
+        auto h = handle_of<TaskHandle>(step.target, frame, path, "Task");
+        suspending(!h->task.done(), "result of " + h->name,
+                   [&] { result = h->task.result(task_timeout()); });
+      }
+      eval_as(result);
+      return Flow::kNext;
+    }
+    case Op::kCancel: {
+      auto h = handle_of<TaskHandle>(step.target, frame, path, "Task");
+      trace("cancel", h->name);
+      h->task.cancel();
+      return Flow::kNext;
+    }
+    case Op::kSleep: {
+      const double s = seconds_of(*step.seconds, frame, "seconds");
+      if (frame.in_task) {
+        suspending(true, "sleep " + repr(eval(*step.seconds, frame)),
+                   [&] { ta::sleep(std::chrono::duration<double>(s)); });
+        return Flow::kNext;
+      }
+      const auto wake = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                           std::chrono::duration<double>(s));
+      trace("blocked", "sleep " + repr(eval(*step.seconds, frame)));
+      std::this_thread::sleep_until(std::min(wake, deadline_));
+      if (wake > deadline_) wall_time_exceeded(path);
+      trace("unblocked", "sleep");
+      return Flow::kNext;
+    }
+    case Op::kYield:
+      suspending(true, "yield", [] { ta::yield(); });
+      return Flow::kNext;
+    case Op::kSpin: {
+      const bool bounded_spin = step.seconds.has_value();
+      const auto until =
+          bounded_spin ? Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                            std::chrono::duration<double>(
+                                                seconds_of(*step.seconds, frame, "seconds")))
+                       : Clock::time_point::max();
+      trace("spin", bounded_spin ? "for " + repr(eval(*step.seconds, frame)) + " s"
+                                 : "for ever, never suspending");
+      for (;;) {
+        const auto now = Clock::now();
+        if (now >= until) break;
+        if (now > deadline_) wall_time_exceeded(path);
+      }
+      return Flow::kNext;
+    }
+    case Op::kEvent: {
+      auto h = std::make_shared<EventHandle>(
+          EventHandle{step.as, ta::Event(current_runner(frame, path).runner())});
+      eval_as(Value(h));
+      return Flow::kNext;
+    }
+    case Op::kSetEvent: {
+      auto h = handle_of<EventHandle>(step.target, frame, path, "Event");
+      trace("set", h->name);
+      h->event.set();
+      return Flow::kNext;
+    }
+    case Op::kClearEvent: {
+      auto h = handle_of<EventHandle>(step.target, frame, path, "Event");
+      h->event.clear();
+      trace("clear", h->name);
+      return Flow::kNext;
+    }
+    case Op::kWaitAsync: {
+      auto h = handle_of<EventHandle>(step.target, frame, path, "Event");
+      suspending(!h->event.is_set(), "wait " + h->name,
+                 [&] { h->event.as_async_event().wait(task_timeout()); });
+      return Flow::kNext;
+    }
+    case Op::kQueue: {
+      std::int64_t maxsize = 0;
+      if (step.maxsize) {
+        Value v = eval(*step.maxsize, frame);
+        const auto* n = v.get<std::int64_t>();
+        if (!n || *n < 0) {
+          raise("ValueError", "maxsize must be a non-negative integer, got " + repr(v),
+                step.maxsize->path);
+        }
+        if (static_cast<std::uint64_t>(*n) > limits_.max_queue_items) {
+          limit(step.maxsize->path, "queue limit reached: maxsize " + std::to_string(*n) +
+                                        " is above the limit of " +
+                                        std::to_string(limits_.max_queue_items));
+        }
+        maxsize = *n;
+      }
+      auto h = std::make_shared<QueueHandle>(QueueHandle{
+          step.as, ta::Queue<Value>(current_runner(frame, path).runner(),
+                                    static_cast<std::size_t>(maxsize))});
+      eval_as(Value(h));
+      return Flow::kNext;
+    }
+    case Op::kGet:
+    case Op::kGetWait:
+    case Op::kTryGet: {
+      auto h = handle_of<QueueHandle>(step.target, frame, path, "Queue");
+      Value item;
+      if (step.op == Op::kGet) {
+        suspending(h->queue.empty(), "get " + h->name + " (empty)",
+                   [&] { item = h->queue.get(task_timeout()); });
+      } else if (step.op == Op::kGetWait) {
+        blocking(current_runner(frame, path).runner(), "get_wait " + h->name,
+                 [&](ta::Timeout t) { item = h->queue.get_wait(t); });
+      } else if (auto got = h->queue.try_get()) {
+        item = std::move(*got);
+      } else {
+        trace("get", h->name + " is empty");
+        eval_as(Value());
+        return Flow::kNext;
+      }
+      trace("get", h->name + " -> " + repr(item));
+      eval_as(item);
+      return Flow::kNext;
+    }
+    case Op::kPut:
+    case Op::kPutWait:
+    case Op::kTryPut: {
+      auto h = handle_of<QueueHandle>(step.target, frame, path, "Queue");
+      Value item = eval(*step.value, frame);
+      if (h->queue.maxsize() == 0 && h->queue.qsize() >= limits_.max_queue_items) {
+        limit(path, "queue limit reached: " + h->name + " holds " +
+                        std::to_string(limits_.max_queue_items) + " items; give it a maxsize");
+      }
+      const std::string what = h->name + " <- " + repr(item);
+      if (step.op == Op::kTryPut) {
+        const bool put = h->queue.try_put(item);
+        trace("put", put ? what : h->name + " is full");
+        eval_as(Value(put));
+        return Flow::kNext;
+      }
+      // Recorded before a put that will not wait, so that it comes before the getter's "get".
+      const bool full = h->queue.full();
+      if (!full) trace("put", what);
+      if (step.op == Op::kPut) {
+        suspending(full, "put " + h->name + " (full)",
+                   [&] { h->queue.put(item, task_timeout()); });
+      } else {
+        blocking(current_runner(frame, path).runner(), "put_wait " + h->name,
+                 [&](ta::Timeout t) { h->queue.put_wait(item, t); });
+      }
+      if (full) trace("put", what);
+      return Flow::kNext;
+    }
+    case Op::kFuture: {
+      auto h = std::make_shared<FutureHandle>(
+          FutureHandle{step.as, ta::Future<Value>(current_runner(frame, path).runner())});
+      eval_as(Value(h));
+      return Flow::kNext;
+    }
+    case Op::kSetResult:
+    case Op::kSetException: {
+      Value target = lookup(step.target, frame, path);
+      std::exception_ptr error;
+      Value value;
+      if (step.op == Op::kSetException) {
+        const std::string message = step.message ? str(eval(*step.message, frame)) : "";
+        error = step.error_type == "CancelledError"
+                    ? std::make_exception_ptr(ta::CancelledError())
+                    : std::make_exception_ptr(ScenarioError(step.error_type, message, path));
+        value = make_error(step.error_type, message);
+      } else if (step.value) {
+        value = eval(*step.value, frame);
+      }
+      if (const auto* f = target.get<std::shared_ptr<FutureHandle>>()) {
+        trace("set", (*f)->name + " = " + repr(value));
+        if (error) {
+          (*f)->future.set_exception(error);
+        } else {
+          (*f)->future.set_result(value);
+        }
+      } else if (const auto* p = target.get<std::shared_ptr<PromiseHandle>>()) {
+        trace("answer", (*p)->name + " -> " + repr(value));
+        if (error) {
+          (*p)->promise.set_exception(error);
+        } else {
+          (*p)->promise.set_result(value);
+        }
+      } else {
+        raise("TypeError",
+              "'" + step.target + "' is " + type_name(target) + ", expected a Future or Promise",
+              path);
+      }
+      return Flow::kNext;
+    }
+    case Op::kResultWait: {
+      auto h = handle_of<FutureHandle>(step.target, frame, path, "Future");
+      Value result;
+      blocking(current_runner(frame, path).runner(), "result_wait " + h->name,
+               [&](ta::Timeout t) { result = h->future.result_wait(t); });
+      eval_as(result);
+      return Flow::kNext;
+    }
+    case Op::kWaitForNextIteration: {
+      auto& runner = current_runner(frame, path).runner();
+      blocking(runner, "the next loop iteration",
+               [&](ta::Timeout t) { runner.wait_for_next_eventloop_iteration(t); });
+      return Flow::kNext;
+    }
+    case Op::kClient: {
+      ScenarioServer* server = nullptr;
+      for (auto it = frame.runners.rbegin(); it != frame.runners.rend() && !server; ++it) {
+        server = (*it)->server.get();
+      }
+      if (!server) raise("RuntimeError", "client needs an enclosing with_server", path);
+      eval_as(Value(std::make_shared<ClientHandle>(ClientHandle{step.as, ScenarioClient(*server)})));
+      return Flow::kNext;
+    }
+    case Op::kRequest: {
+      auto h = handle_of<ClientHandle>(step.target, frame, path, "Client");
+      std::vector<Value> args;
+      for (const Expr& a : step.args) args.push_back(eval(a, frame));
+      const std::string call = step.function + "(" + join_repr(args) + ")";
+      trace("request", call);
+      trace("suspended", "waiting for the answer to " + call);
+      Value answer = h->client.request(step.function, std::move(args));
+      trace("resumed", call + " -> " + repr(answer));
+      eval_as(answer);
+      return Flow::kNext;
+    }
+    case Op::kProcess: {
+      RunnerHandle& runner = current_runner(frame, path);
+      ScenarioServer* server = runner.server.get();
+      if (!server) raise("RuntimeError", "process needs the enclosing with_server's body", path);
+      bool handled = false;
+      blocking(runner.runner(), "process",
+               [&](ta::Timeout t) { handled = server->process(t); });
+      trace("process", handled ? "handled a request" : "no request queued");
+      eval_as(Value(handled));
+      return Flow::kNext;
+    }
+  }
+  return Flow::kNext;
+}
+
+// --- Expressions ---------------------------------------------------------------
+
+Value Run::arith(const Expr& expr, const Value& a, const Value& b) {
+  const auto* ai = a.get<std::int64_t>();
+  const auto* bi = b.get<std::int64_t>();
+  auto as_double = [](const Value& v, double& out) {
+    if (const auto* i = v.get<std::int64_t>()) return out = static_cast<double>(*i), true;
+    if (const auto* d = v.get<double>()) return out = *d, true;
+    return false;
+  };
+  const char* symbol = "";
+  switch (expr.kind) {
+    case ExprKind::kAdd: symbol = "+"; break;
+    case ExprKind::kSub: symbol = "-"; break;
+    case ExprKind::kMul: symbol = "*"; break;
+    case ExprKind::kDiv: symbol = "/"; break;
+    case ExprKind::kFloorDiv: symbol = "//"; break;
+    default: symbol = "%"; break;
+  }
+  auto unsupported = [&]() -> Value {
+    raise("TypeError", std::string("unsupported operand type(s) for ") + symbol + ": '" +
+                           type_name(a) + "' and '" + type_name(b) + "'",
+          expr.path);
+  };
+  if (ai && bi) {
+    std::int64_t r = 0;
+    bool overflow = false;
+    switch (expr.kind) {
+      case ExprKind::kAdd: overflow = __builtin_add_overflow(*ai, *bi, &r); break;
+      case ExprKind::kSub: overflow = __builtin_sub_overflow(*ai, *bi, &r); break;
+      case ExprKind::kMul: overflow = __builtin_mul_overflow(*ai, *bi, &r); break;
+      case ExprKind::kDiv:
+        if (*bi == 0) raise("ZeroDivisionError", "division by zero", expr.path);
+        return Value(static_cast<double>(*ai) / static_cast<double>(*bi));
+      default:
+        if (*bi == 0) raise("ZeroDivisionError", "integer division or modulo by zero", expr.path);
+        if (*ai == INT64_MIN && *bi == -1) {
+          overflow = true;
+          break;
+        }
+        r = expr.kind == ExprKind::kFloorDiv ? *ai / *bi : *ai % *bi;
+        if (expr.kind == ExprKind::kFloorDiv && (*ai % *bi != 0) && ((*ai < 0) != (*bi < 0))) --r;
+        if (expr.kind == ExprKind::kMod && r != 0 && ((r < 0) != (*bi < 0))) r += *bi;
+    }
+    if (overflow) raise("OverflowError", "integer result out of the 64-bit range", expr.path);
+    return Value(r);
+  }
+  double x = 0, y = 0;
+  if (as_double(a, x) && as_double(b, y)) {
+    switch (expr.kind) {
+      case ExprKind::kAdd: return Value(x + y);
+      case ExprKind::kSub: return Value(x - y);
+      case ExprKind::kMul: return Value(x * y);
+      default:
+        if (y == 0) raise("ZeroDivisionError", "float division by zero", expr.path);
+        if (expr.kind == ExprKind::kDiv) return Value(x / y);
+        if (expr.kind == ExprKind::kFloorDiv) return Value(std::floor(x / y));
+        {
+          double m = std::fmod(x, y);
+          if (m != 0 && ((m < 0) != (y < 0))) m += y;
+          return Value(m);
+        }
+    }
+  }
+  const auto* as = a.get<std::string>();
+  const auto* bs = b.get<std::string>();
+  if (expr.kind == ExprKind::kAdd && as && bs) return Value(check_string(*as + *bs, expr.path));
+  if (expr.kind == ExprKind::kMul && (as || bs) && (ai || bi)) {
+    const std::string& s = as ? *as : *bs;
+    const std::int64_t n = ai ? *ai : *bi;
+    if (n > 0 && s.size() * static_cast<std::uint64_t>(n) > limits_.max_string_bytes) {
+      check_string(std::string(limits_.max_string_bytes + 1, ' '), expr.path);
+    }
+    std::string out;
+    for (std::int64_t i = 0; i < n; ++i) out += s;
+    return Value(out);
+  }
+  const auto* at = a.get<std::shared_ptr<const TupleValue>>();
+  const auto* bt = b.get<std::shared_ptr<const TupleValue>>();
+  if (expr.kind == ExprKind::kAdd && at && bt) {
+    if ((*at)->weight + (*bt)->weight > limits_.max_string_bytes) {
+      limit(expr.path, "tuple limit reached: the tuple would be too large to print");
+    }
+    Tuple items = (*at)->items;
+    items.insert(items.end(), (*bt)->items.begin(), (*bt)->items.end());
+    return make_tuple(std::move(items));
+  }
+  return unsupported();
+}
+
+bool Run::compare(const Expr& expr, const Value& a, const Value& b) {
+  if (expr.kind == ExprKind::kEq) return equal(a, b);
+  if (expr.kind == ExprKind::kNe) return !equal(a, b);
+  int order = 0;
+  double x = 0, y = 0;
+  auto as_double = [](const Value& v, double& out) {
+    if (const auto* i = v.get<std::int64_t>()) return out = static_cast<double>(*i), true;
+    if (const auto* d = v.get<double>()) return out = *d, true;
+    return false;
+  };
+  const auto* ai = a.get<std::int64_t>();
+  const auto* bi = b.get<std::int64_t>();
+  if (ai && bi) {
+    order = *ai < *bi ? -1 : *ai > *bi ? 1 : 0;
+  } else if (as_double(a, x) && as_double(b, y)) {
+    if (std::isnan(x) || std::isnan(y)) return false;
+    order = x < y ? -1 : x > y ? 1 : 0;
+  } else if (a.get<std::string>() && b.get<std::string>()) {
+    const int c = a.get<std::string>()->compare(*b.get<std::string>());
+    order = c < 0 ? -1 : c > 0 ? 1 : 0;
+  } else {
+    raise("TypeError", "'<' not supported between instances of '" + type_name(a) + "' and '" +
+                           type_name(b) + "'",
+          expr.path);
+  }
+  switch (expr.kind) {
+    case ExprKind::kLt: return order < 0;
+    case ExprKind::kLe: return order <= 0;
+    case ExprKind::kGt: return order > 0;
+    default: return order >= 0;
+  }
+}
+
+Value Run::eval(const Expr& expr, Frame& frame) {
+  count_step(expr.path);
+  switch (expr.kind) {
+    case ExprKind::kLiteral: return expr.literal;
+    case ExprKind::kVar: return lookup(expr.name, frame, expr.path);
+    case ExprKind::kTuple: {
+      Tuple items;
+      std::size_t total = 0;
+      for (const Expr& e : expr.args) {
+        items.push_back(eval(e, frame));
+        total += weight(items.back());
+      }
+      if (total > limits_.max_string_bytes) {
+        limit(expr.path, "tuple limit reached: the tuple would be too large to print");
+      }
+      return make_tuple(std::move(items));
+    }
+    case ExprKind::kAdd:
+    case ExprKind::kSub:
+    case ExprKind::kMul:
+    case ExprKind::kDiv:
+    case ExprKind::kFloorDiv:
+    case ExprKind::kMod:
+      return arith(expr, eval(expr.args[0], frame), eval(expr.args[1], frame));
+    case ExprKind::kEq:
+    case ExprKind::kNe:
+    case ExprKind::kLt:
+    case ExprKind::kLe:
+    case ExprKind::kGt:
+    case ExprKind::kGe:
+      return Value(compare(expr, eval(expr.args[0], frame), eval(expr.args[1], frame)));
+    case ExprKind::kAnd: {
+      Value a = eval(expr.args[0], frame);
+      return truthy(a) ? eval(expr.args[1], frame) : a;
+    }
+    case ExprKind::kOr: {
+      Value a = eval(expr.args[0], frame);
+      return truthy(a) ? a : eval(expr.args[1], frame);
+    }
+    case ExprKind::kNot: return Value(!truthy(eval(expr.args[0], frame)));
+    case ExprKind::kNeg: {
+      Value a = eval(expr.args[0], frame);
+      if (const auto* i = a.get<std::int64_t>()) {
+        if (*i == INT64_MIN) raise("OverflowError", "integer result out of the 64-bit range", expr.path);
+        return Value(-*i);
+      }
+      if (const auto* d = a.get<double>()) return Value(-*d);
+      raise("TypeError", "bad operand type for unary -: '" + type_name(a) + "'", expr.path);
+    }
+    case ExprKind::kStr: return Value(check_string(str(eval(expr.args[0], frame)), expr.path));
+    case ExprKind::kRepr: return Value(check_string(repr(eval(expr.args[0], frame)), expr.path));
+    case ExprKind::kTypeName: return Value(type_name(eval(expr.args[0], frame)));
+    case ExprKind::kExceptions: {
+      Value v = eval(expr.args[0], frame);
+      const auto* e = v.get<std::shared_ptr<const ErrorValue>>();
+      if (!e) raise("TypeError", "exceptions takes an error, not " + type_name(v), expr.path);
+      return make_tuple((*e)->members);
+    }
+    case ExprKind::kDone: {
+      Value v = lookup(expr.name, frame, expr.path);
+      if (const auto* t = v.get<std::shared_ptr<TaskHandle>>()) return Value((*t)->task.done());
+      if (const auto* f = v.get<std::shared_ptr<FutureHandle>>()) return Value((*f)->future.done());
+      if (const auto* p = v.get<std::shared_ptr<PromiseHandle>>()) {
+        return Value((*p)->promise.done());
+      }
+      raise("TypeError", "done takes a Task, Future or Promise, not " + type_name(v), expr.path);
+    }
+    case ExprKind::kCancelled:
+      return Value(handle_of<TaskHandle>(expr.name, frame, expr.path, "Task")->task.cancelled());
+    case ExprKind::kIsSet:
+      return Value(handle_of<EventHandle>(expr.name, frame, expr.path, "Event")->event.is_set());
+    case ExprKind::kQsize:
+      return Value(static_cast<std::int64_t>(
+          handle_of<QueueHandle>(expr.name, frame, expr.path, "Queue")->queue.qsize()));
+    case ExprKind::kEmpty:
+      return Value(handle_of<QueueHandle>(expr.name, frame, expr.path, "Queue")->queue.empty());
+    case ExprKind::kFull:
+      return Value(handle_of<QueueHandle>(expr.name, frame, expr.path, "Queue")->queue.full());
+    case ExprKind::kShutdownType:
+      return Value(std::string(ta::to_string(
+          handle_of<RunnerHandle>(expr.name, frame, expr.path, "Runner")->runner().shutdown_type())));
+    case ExprKind::kIsRunning:
+      return Value(
+          handle_of<RunnerHandle>(expr.name, frame, expr.path, "Runner")->runner().is_running());
+    case ExprKind::kInTask: return Value(ta::in_task());
+  }
+  return Value();
+}
+
+}  // namespace playground

@@ -1,0 +1,114 @@
+// Run: one run of a compiled scenario on the real library.
+//
+// The main program runs on the thread that calls run(); task bodies run as
+// real tasks on the runners' loops; handler bodies run on the server's thread
+// inside process(). Everything shared between them (globals, output, trace,
+// counters) is guarded here.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "handles.hpp"
+#include "playground/engine.hpp"
+#include "program.hpp"
+
+namespace playground {
+
+// Where a body runs and what it can see.
+struct Frame {
+  bool in_task = false;
+  std::unordered_map<std::string, Value> locals;
+  std::vector<RunnerHandle*> runners;  // innermost last; a task's is its own runner
+  std::vector<std::exception_ptr> handling;  // errors being handled (for a bare raise)
+  Value returned;
+};
+
+class Run : public std::enable_shared_from_this<Run> {
+ public:
+  Run(std::unique_ptr<Program> program, const Limits& limits);
+
+  // Runs the main program on the calling thread. Never throws.
+  Result run();
+
+  // Runs a handler body for a request (the server's thread).
+  void handle(ta::ExecutionRequest& request, ta::Promise& future);
+  // Runs a task body (the loop thread, inside the task).
+  Value run_task(const TaskDef& def, std::vector<Value> args, RunnerHandle* runner);
+
+ private:
+  enum class Flow { kNext, kBreak, kContinue, kReturn };
+
+  Flow exec_block(const Block& block, Frame& frame);
+  Flow exec_step(const Step& step, Frame& frame);
+  Flow exec(const Step& step, Frame& frame);
+  Flow exec_try(const Step& step, Frame& frame);
+  void exec_with_runner(const Step& step, Frame& frame);
+  Value eval(const Expr& expr, Frame& frame);
+  Value arith(const Expr& expr, const Value& a, const Value& b);
+  bool compare(const Expr& expr, const Value& a, const Value& b);
+
+  // Variables.
+  Value lookup(const std::string& name, const Frame& frame, const std::string& path);
+  void assign(const std::string& name, Value value, Frame& frame);
+  template <class H>
+  std::shared_ptr<H> handle_of(const std::string& name, Frame& frame, const std::string& path,
+                               const char* kind);
+
+  // Timeouts: nullopt = the runner's default.
+  std::optional<ta::Timeout> timeout_of(const Step& step, Frame& frame);
+  // A thread-side timeout bounded by what is left of the run's wall time;
+  // `clamped` says whether the bound replaced it.
+  ta::Timeout bounded(std::optional<ta::Timeout> timeout, ta::AsyncRunner& runner, bool& clamped);
+  double seconds_of(const Expr& expr, Frame& frame, const char* what);
+  RunnerHandle& current_runner(Frame& frame, const std::string& path);
+  [[noreturn]] void wall_time_exceeded(const std::string& path);
+
+  // Bounds.
+  void count_step(const std::string& path);
+  void check_abort(const std::string& path);
+  [[noreturn]] void limit(const std::string& path, const std::string& message);
+  std::string check_string(std::string s, const std::string& path);
+
+  // Errors.
+  Value error_value(const std::exception_ptr& error);
+  bool matches(const std::exception_ptr& error, const std::vector<std::string>& types);
+  [[noreturn]] void raise(const std::string& type, const std::string& message,
+                          const std::string& path);
+
+  // Output.
+  void print(const std::string& line, const std::string& path);
+  void trace(const char* event, std::string detail);
+  std::string unique_task_name(const std::string& base);
+
+  std::unique_ptr<Program> program_;
+  Limits limits_;
+  std::chrono::steady_clock::time_point start_;
+  std::chrono::steady_clock::time_point deadline_;
+
+  std::mutex globals_mutex_;
+  std::map<std::string, Value> globals_;
+
+  std::mutex out_mutex_;
+  std::vector<std::string> output_;
+  std::vector<TraceEvent> trace_;
+  bool trace_truncated_ = false;
+  std::map<std::string, int> task_names_;
+  std::optional<std::string> shutdown_type_;
+
+  std::atomic<std::uint64_t> steps_{0};
+  std::atomic<std::size_t> tasks_{0};
+  std::atomic<std::size_t> runners_{0};
+  std::atomic<bool> aborted_{false};
+  std::mutex abort_mutex_;
+  std::optional<Error> abort_error_;
+};
+
+}  // namespace playground
