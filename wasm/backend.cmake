@@ -1,0 +1,64 @@
+# The WebAssembly backend: Emscripten fibers (Asyncify) and pthreads (Web
+# Workers), built with Debian's Emscripten 3.1.6 (docs/wasm.md).
+# The root CMakeLists.txt includes this file when configured with emcmake.
+target_sources(threaded_async PRIVATE
+  ${CMAKE_CURRENT_LIST_DIR}/fiber_emscripten.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/loop_thread_emscripten.cpp)
+
+# What every object and program using the library needs: shared memory and
+# atomics, C++ exceptions, Asyncify for the fiber switch, and the per-fiber
+# exception state and keep-alive fix of wasm/fiber_runtime.js.
+set(THREADED_ASYNC_WASM_JS_LIBRARY ${CMAKE_CURRENT_LIST_DIR}/fiber_runtime.js)
+target_compile_options(threaded_async PUBLIC -pthread -fexceptions)
+target_link_options(threaded_async PUBLIC
+  -pthread -fexceptions -sASYNCIFY
+  "SHELL:--js-library ${THREADED_ASYNC_WASM_JS_LIBRARY}")
+set_property(TARGET threaded_async APPEND PROPERTY INTERFACE_LINK_DEPENDS
+  ${THREADED_ASYNC_WASM_JS_LIBRARY})
+
+# The project's programs (tests, cookbook, demo): main() runs on a pthread so
+# that it may block (the browser's main thread may not), the runtime exits
+# when main returns, the memory grows as fibers need stacks, and a few workers
+# are ready before main starts (more are created when needed).
+set(THREADED_ASYNC_WASM_PTHREAD_POOL 4 CACHE STRING "Workers started before main()")
+add_link_options(
+  -sPROXY_TO_PTHREAD -sEXIT_RUNTIME=1
+  -sINITIAL_MEMORY=64MB -sALLOW_MEMORY_GROWTH=1 -sMAXIMUM_MEMORY=2GB
+  -sPTHREAD_POOL_SIZE=${THREADED_ASYNC_WASM_PTHREAD_POOL} -sPTHREAD_POOL_SIZE_STRICT=0)
+
+# Native-only dependencies (Boost.Context) are absent: see wasm/cmake/FindBoost.cmake.
+list(PREPEND CMAKE_MODULE_PATH ${CMAKE_CURRENT_LIST_DIR}/cmake)
+
+# Programs run under Node 20, which needs --no-experimental-fetch for the
+# output of Emscripten 3.1.6 (also how CTest and Catch's test discovery run them).
+find_program(THREADED_ASYNC_NODE node REQUIRED)
+set(CMAKE_CROSSCOMPILING_EMULATOR ${THREADED_ASYNC_NODE} --no-experimental-fetch)
+
+# Header-only packages come from the host (Catch2 v2 for the tests,
+# nlohmann_json for the playground). em++ must not see the host's /usr/include,
+# so each package gets a directory holding only a link to its own headers, and
+# its imported targets are defined here, before find_package() runs; the
+# package's config file then keeps them. find_package() finds the host's config
+# file through <package>_DIR.
+function(threaded_async_wasm_host_headers package config_dir header_dir)
+  if(NOT EXISTS /usr/include/${header_dir} OR NOT EXISTS ${config_dir})
+    return()
+  endif()
+  set(include_dir ${CMAKE_BINARY_DIR}/wasm-host-headers/${package})
+  file(MAKE_DIRECTORY ${include_dir})
+  file(CREATE_LINK /usr/include/${header_dir} ${include_dir}/${header_dir} SYMBOLIC)
+  foreach(target IN LISTS ARGN)
+    add_library(${target} INTERFACE IMPORTED)
+    target_include_directories(${target} SYSTEM INTERFACE ${include_dir})
+  endforeach()
+  if(NOT ${package}_DIR)
+    set(${package}_DIR ${config_dir} CACHE PATH "${package}'s CMake package (host, headers only)" FORCE)
+  endif()
+endfunction()
+
+threaded_async_wasm_host_headers(Catch2 /usr/lib/cmake/Catch2 catch2
+  Catch2::Catch2 Catch2::Catch2WithMain)
+# Catch.cmake (catch_discover_tests) comes from the same package.
+list(APPEND CMAKE_MODULE_PATH /usr/lib/cmake/Catch2)
+threaded_async_wasm_host_headers(nlohmann_json /usr/share/cmake/nlohmann_json nlohmann
+  nlohmann_json::nlohmann_json)

@@ -1,0 +1,148 @@
+// The WebAssembly loop thread: a pthread, that is a Web Worker. The loop body
+// runs on the thread's own stack.
+//
+// Forcing a stuck thread down terminates its worker: pthread_kill() on the main
+// runtime thread runs Emscripten's killThread, which terminates the worker and
+// frees the thread's data. That must happen on the main JavaScript thread, so
+// force_stop() posts it there; close() sees the thread as ended once the main
+// thread has done it. Where the main thread is not free to run it within
+// exit_timeout (a program that keeps the main thread busy instead of using
+// -sPROXY_TO_PTHREAD), close() reports FAILED_FORCE_STOPPED and the kill still
+// happens whenever the main thread gets to it. Memory of the killed thread (its
+// stack, its thread-local storage, what the stuck task had allocated) is not
+// freed, and a lock it held stays held.
+#include <emscripten/threading.h>
+#include <pthread.h>
+#include <signal.h>
+
+#include <condition_variable>
+#include <mutex>
+#include <system_error>
+
+#include "threaded_async/detail/loop_thread.hpp"
+
+namespace threaded_async::detail {
+
+bool platform_may_block() noexcept { return !emscripten_is_main_browser_thread(); }
+
+namespace {
+
+enum class State { kRunning, kEnded, kKilled };
+
+struct Shared {
+  LoopThread::Body body;
+  void* arg;
+  std::shared_ptr<void> keep_alive;
+  pthread_t thread{};
+  std::mutex mutex;
+  std::condition_variable cv;
+  State state = State::kRunning;
+  bool detached = false;
+  bool kill_posted = false;
+};
+
+void* thread_main(void* arg) {
+  auto* holder = static_cast<std::shared_ptr<Shared>*>(arg);
+  std::shared_ptr<Shared> shared = std::move(*holder);
+  delete holder;
+  shared->body(shared->arg);
+  shared->keep_alive.reset();
+  std::lock_guard<std::mutex> guard(shared->mutex);
+  if (shared->state == State::kRunning) shared->state = State::kEnded;
+  shared->cv.notify_all();
+  return nullptr;
+}
+
+// Runs on the main runtime thread, where pthread_kill terminates the worker at once.
+void kill_on_main_thread(void* arg) {
+  auto* holder = static_cast<std::shared_ptr<Shared>*>(arg);
+  std::shared_ptr<Shared> shared = std::move(*holder);
+  delete holder;
+  std::shared_ptr<void> keep_alive;
+  {
+    std::lock_guard<std::mutex> guard(shared->mutex);
+    if (shared->state != State::kRunning) return;
+    ::pthread_kill(shared->thread, SIGKILL);
+    shared->state = State::kKilled;
+    keep_alive = std::move(shared->keep_alive);
+    shared->cv.notify_all();
+  }
+}
+
+class EmscriptenLoopThread final : public LoopThread {
+ public:
+  explicit EmscriptenLoopThread(std::shared_ptr<Shared> shared) : shared_(std::move(shared)) {}
+
+  ~EmscriptenLoopThread() override {
+    std::unique_lock<std::mutex> lock(shared_->mutex);
+    if (shared_->state == State::kKilled || shared_->detached || joined_) return;
+    lock.unlock();
+    ::pthread_join(shared_->thread, nullptr);
+  }
+
+  bool join_until(Clock::time_point deadline) override {
+    std::unique_lock<std::mutex> lock(shared_->mutex);
+    while (shared_->state == State::kRunning) {
+      if (deadline == Clock::time_point::max()) {
+        shared_->cv.wait(lock);
+      } else if (shared_->cv.wait_until(lock, deadline) == std::cv_status::timeout) {
+        if (shared_->state == State::kRunning) return false;
+      }
+    }
+    if (shared_->state == State::kKilled || shared_->detached || joined_) return true;
+    joined_ = true;
+    lock.unlock();
+    ::pthread_join(shared_->thread, nullptr);
+    return true;
+  }
+
+  bool force_stop() override {
+    {
+      std::lock_guard<std::mutex> guard(shared_->mutex);
+      if (shared_->state != State::kRunning) return true;
+      if (shared_->detached || shared_->kill_posted) return shared_->kill_posted;
+      shared_->kill_posted = true;
+    }
+    auto* holder = new std::shared_ptr<Shared>(shared_);
+    if (emscripten_is_main_runtime_thread()) {
+      kill_on_main_thread(holder);
+    } else {
+      emscripten_async_run_in_main_runtime_thread(EM_FUNC_SIG_VI, &kill_on_main_thread, holder);
+    }
+    return true;
+  }
+
+  void detach() override {
+    std::lock_guard<std::mutex> guard(shared_->mutex);
+    if (shared_->state == State::kKilled || shared_->detached || joined_) return;
+    shared_->detached = true;
+    ::pthread_detach(shared_->thread);
+  }
+
+ private:
+  std::shared_ptr<Shared> shared_;
+  bool joined_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<LoopThread> LoopThread::start(const std::string& name, Body body, void* arg,
+                                              std::shared_ptr<void> keep_alive) {
+  auto shared = std::make_shared<Shared>();
+  shared->body = body;
+  shared->arg = arg;
+  shared->keep_alive = std::move(keep_alive);
+  auto* holder = new std::shared_ptr<Shared>(shared);
+  std::lock_guard<std::mutex> guard(shared->mutex);
+  const int rc = ::pthread_create(&shared->thread, nullptr, &thread_main, holder);
+  if (rc != 0) {
+    delete holder;
+    throw std::system_error(rc, std::generic_category(),
+                            "threaded_async: could not start the loop thread of runner '" + name +
+                                "' (is -pthread set, and the pthread pool large enough?)");
+  }
+  emscripten_set_thread_name(shared->thread, name.c_str());
+  return std::make_unique<EmscriptenLoopThread>(std::move(shared));
+}
+
+}  // namespace threaded_async::detail
