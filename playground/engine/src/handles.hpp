@@ -17,21 +17,25 @@ namespace ta = threaded_async;
 
 struct TaskHandle {
   std::string name;
+  ta::Timeout default_timeout;  // its runner's call_in_loop_timeout
   ta::BackgroundTask<Value> task;
 };
 
 struct EventHandle {
   std::string name;
+  ta::Timeout default_timeout;  // its runner's call_in_loop_timeout
   ta::Event event;
 };
 
 struct QueueHandle {
   std::string name;
+  ta::Timeout default_timeout;  // its runner's call_in_loop_timeout
   ta::Queue<Value> queue;
 };
 
 struct FutureHandle {
   std::string name;
+  ta::Timeout default_timeout;  // its runner's call_in_loop_timeout
   ta::Future<Value> future;
 };
 

@@ -287,10 +287,13 @@ std::optional<ta::Timeout> Run::timeout_of(const Step& step, Frame& frame) {
   return seconds_timeout(seconds_of(literal, frame, "timeout"));
 }
 
-ta::Timeout Run::bounded(std::optional<ta::Timeout> timeout, ta::AsyncRunner& runner,
+ta::Timeout Run::default_timeout(RunnerHandle& runner) {
+  return runner.runner().options().call_in_loop_timeout;
+}
+
+ta::Timeout Run::bounded(std::optional<ta::Timeout> timeout, ta::Timeout fallback,
                          bool& clamped) {
-  const ta::Timeout resolved =
-      timeout ? *timeout : runner.loop()->resolve(ta::Timeout::runner_default());
+  const ta::Timeout resolved = timeout ? *timeout : fallback;
   const auto left = std::max(deadline_ - Clock::now(), Clock::duration::zero());
   clamped = resolved.is_forever() || resolved.duration() > left;
   return clamped ? ta::Timeout(left) : resolved;
@@ -523,19 +526,24 @@ Run::Flow Run::exec(const Step& step, Frame& frame) {
     }
     if (will_wait) trace("resumed", what);
   };
-  // Thread side: blocks in `fn(timeout)`, bounded by the run's wall time.
-  auto blocking = [&](ta::AsyncRunner& runner, const std::string& what, auto&& fn) {
+  // Thread side: blocks in `fn(timeout)`, bounded by the run's wall time; records
+  // the blocking when `will_block` says it will block.
+  auto blocking = [&](ta::Timeout fallback, bool will_block, const std::string& what,
+                      auto&& fn) {
     bool clamped = false;
-    const ta::Timeout t = bounded(timeout_of(step, frame), runner, clamped);
-    trace("blocked", what);
+    const ta::Timeout t = bounded(timeout_of(step, frame), fallback, clamped);
+    if (will_block) trace("blocked", what);
     try {
       fn(t);
     } catch (const ta::EventLoopTimeoutError&) {
       if (clamped) wall_time_exceeded(path);
       trace("timed_out", what);
       throw;
+    } catch (...) {
+      if (will_block) trace("unblocked", what + ", raising");
+      throw;
     }
-    trace("unblocked", what);
+    if (will_block) trace("unblocked", what);
   };
   auto task_timeout = [&] {
     auto t = timeout_of(step, frame);
@@ -635,6 +643,7 @@ Run::Flow Run::exec(const Step& step, Frame& frame) {
       TaskBody body{shared_from_this(), step.task, std::move(args), &runner};
       auto handle = std::make_shared<TaskHandle>();
       handle->name = name;
+      handle->default_timeout = default_timeout(runner);
       trace("created", name);
       if (frame.in_task) {
         handle->task = ta::create_task(ta::TaskOptions{name}, std::move(body));
@@ -642,7 +651,7 @@ Run::Flow Run::exec(const Step& step, Frame& frame) {
         handle->task = runner.runner().create_task(ta::TaskOptions{name}, std::move(body));
       }
       if (step.op == Op::kCreateBackgroundTask) {
-        blocking(runner.runner(), "the loop to catch up with " + name,
+        blocking(default_timeout(runner), true, "the loop to catch up with " + name,
                  [&](ta::Timeout t) { runner.runner().wait_for_next_eventloop_iteration(t); });
       }
       eval_as(Value(handle));
@@ -651,13 +660,13 @@ Run::Flow Run::exec(const Step& step, Frame& frame) {
     case Op::kWait: {
       if (step.second_kind) {
         auto h = handle_of<EventHandle>(step.target, frame, path, "Event");
-        blocking(current_runner(frame, path).runner(), "wait " + h->name,
+        blocking(h->default_timeout, !h->event.is_set(), "wait " + h->name,
                  [&](ta::Timeout t) { h->event.wait(t); });
         return Flow::kNext;
       }
       auto h = handle_of<TaskHandle>(step.target, frame, path, "Task");
       Value result;
-      blocking(current_runner(frame, path).runner(), "wait " + h->name,
+      blocking(h->default_timeout, !h->task.done(), "wait " + h->name,
                [&](ta::Timeout t) { result = h->task.wait(t); });
       eval_as(result);
       return Flow::kNext;
@@ -717,8 +726,9 @@ Run::Flow Run::exec(const Step& step, Frame& frame) {
       return Flow::kNext;
     }
     case Op::kEvent: {
+      RunnerHandle& runner = current_runner(frame, path);
       auto h = std::make_shared<EventHandle>(
-          EventHandle{step.as, ta::Event(current_runner(frame, path).runner())});
+          EventHandle{step.as, default_timeout(runner), ta::Event(runner.runner())});
       eval_as(Value(h));
       return Flow::kNext;
     }
@@ -756,9 +766,10 @@ Run::Flow Run::exec(const Step& step, Frame& frame) {
         }
         maxsize = *n;
       }
-      auto h = std::make_shared<QueueHandle>(QueueHandle{
-          step.as, ta::Queue<Value>(current_runner(frame, path).runner(),
-                                    static_cast<std::size_t>(maxsize))});
+      RunnerHandle& runner = current_runner(frame, path);
+      auto h = std::make_shared<QueueHandle>(
+          QueueHandle{step.as, default_timeout(runner),
+                      ta::Queue<Value>(runner.runner(), static_cast<std::size_t>(maxsize))});
       eval_as(Value(h));
       return Flow::kNext;
     }
@@ -771,7 +782,7 @@ Run::Flow Run::exec(const Step& step, Frame& frame) {
         suspending(h->queue.empty(), "get " + h->name + " (empty)",
                    [&] { item = h->queue.get(task_timeout()); });
       } else if (step.op == Op::kGetWait) {
-        blocking(current_runner(frame, path).runner(), "get_wait " + h->name,
+        blocking(h->default_timeout, h->queue.empty(), "get_wait " + h->name,
                  [&](ta::Timeout t) { item = h->queue.get_wait(t); });
       } else if (auto got = h->queue.try_get()) {
         item = std::move(*got);
@@ -807,15 +818,16 @@ Run::Flow Run::exec(const Step& step, Frame& frame) {
         suspending(full, "put " + h->name + " (full)",
                    [&] { h->queue.put(item, task_timeout()); });
       } else {
-        blocking(current_runner(frame, path).runner(), "put_wait " + h->name,
+        blocking(h->default_timeout, full, "put_wait " + h->name,
                  [&](ta::Timeout t) { h->queue.put_wait(item, t); });
       }
       if (full) trace("put", what);
       return Flow::kNext;
     }
     case Op::kFuture: {
+      RunnerHandle& runner = current_runner(frame, path);
       auto h = std::make_shared<FutureHandle>(
-          FutureHandle{step.as, ta::Future<Value>(current_runner(frame, path).runner())});
+          FutureHandle{step.as, default_timeout(runner), ta::Future<Value>(runner.runner())});
       eval_as(Value(h));
       return Flow::kNext;
     }
@@ -857,14 +869,14 @@ Run::Flow Run::exec(const Step& step, Frame& frame) {
     case Op::kResultWait: {
       auto h = handle_of<FutureHandle>(step.target, frame, path, "Future");
       Value result;
-      blocking(current_runner(frame, path).runner(), "result_wait " + h->name,
+      blocking(h->default_timeout, !h->future.done(), "result_wait " + h->name,
                [&](ta::Timeout t) { result = h->future.result_wait(t); });
       eval_as(result);
       return Flow::kNext;
     }
     case Op::kWaitForNextIteration: {
       auto& runner = current_runner(frame, path).runner();
-      blocking(runner, "the next loop iteration",
+      blocking(runner.options().call_in_loop_timeout, true, "the next loop iteration",
                [&](ta::Timeout t) { runner.wait_for_next_eventloop_iteration(t); });
       return Flow::kNext;
     }
@@ -894,7 +906,7 @@ Run::Flow Run::exec(const Step& step, Frame& frame) {
       ScenarioServer* server = runner.server.get();
       if (!server) raise("RuntimeError", "process needs the enclosing with_server's body", path);
       bool handled = false;
-      blocking(runner.runner(), "process",
+      blocking(default_timeout(runner), true, "process",
                [&](ta::Timeout t) { handled = server->process(t); });
       trace("process", handled ? "handled a request" : "no request queued");
       eval_as(Value(handled));

@@ -66,7 +66,9 @@ class Run : public std::enable_shared_from_this<Run> {
   std::optional<ta::Timeout> timeout_of(const Step& step, Frame& frame);
   // A thread-side timeout bounded by what is left of the run's wall time;
   // `clamped` says whether the bound replaced it.
-  ta::Timeout bounded(std::optional<ta::Timeout> timeout, ta::AsyncRunner& runner, bool& clamped);
+  ta::Timeout bounded(std::optional<ta::Timeout> timeout, ta::Timeout fallback, bool& clamped);
+  // The runner's call_in_loop_timeout, the default of thread-side waits on its primitives.
+  static ta::Timeout default_timeout(RunnerHandle& runner);
   double seconds_of(const Expr& expr, Frame& frame, const char* what);
   RunnerHandle& current_runner(Frame& frame, const std::string& path);
   [[noreturn]] void wall_time_exceeded(const std::string& path);
