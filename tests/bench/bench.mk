@@ -1,0 +1,39 @@
+# Benchmarks (tests/bench), included by the root Makefile.
+#
+#   make bench   release build in build/bench, the whole suite (the library and
+#                its peers in one run, medians), a table on stdout and
+#                build/bench/results.json; docs/performance.md explains it.
+#
+# The WebAssembly figures come from the same portable benchmarks built with
+# Emscripten in build/bench/wasm and run under Node. If that build fails the
+# native suite still runs and says that wasm was not measured.
+#
+# `make test` times nothing: CTest's bench_smoke runs the suite once at tiny
+# sizes, so the benchmarks keep working.
+
+APT_PACKAGES += libboost-context-dev libboost-dev emscripten nodejs
+
+BENCH_BUILD := build/bench
+BENCH_WASM_BUILD := $(BENCH_BUILD)/wasm
+BENCH_ARGS ?=
+
+.PHONY: bench bench-wasm-build
+
+bench: deps
+	@cmake -S . -B $(BENCH_BUILD) -DCMAKE_BUILD_TYPE=Release > /dev/null
+	@cmake --build $(BENCH_BUILD) -j $(JOBS) --target threaded_async_bench
+	@wasm_args=; \
+	if $(MAKE) --no-print-directory bench-wasm-build > $(BENCH_BUILD)/wasm-build.log 2>&1; then \
+	  wasm_args="--wasm $(BENCH_WASM_BUILD)/tests/bench/threaded_async_bench_wasm.js"; \
+	else \
+	  echo "bench: the WebAssembly build failed (see $(BENCH_BUILD)/wasm-build.log): native only"; \
+	fi; \
+	$(BENCH_BUILD)/tests/bench/threaded_async_bench --out $(BENCH_BUILD)/results.json \
+	  $$wasm_args $(BENCH_ARGS)
+
+# Emscripten 3.1.6 finds acorn only through NODE_PATH.
+bench-wasm-build:
+	@export NODE_PATH=/usr/share/nodejs; \
+	emcmake cmake -S . -B $(BENCH_WASM_BUILD) -DCMAKE_BUILD_TYPE=Release \
+	  -DTHREADED_ASYNC_EXAMPLES=OFF && \
+	cmake --build $(BENCH_WASM_BUILD) -j $(JOBS) --target threaded_async_bench_wasm
