@@ -59,14 +59,18 @@ describe('buildLanes', () => {
 
   test('main thread first, then one lane per task, with run and wait segments', () => {
     const trace = [
-      event(0, 'loop', 'worker', 'started'),
-      event(1, 'main', null, 'put', '1'),
-      event(2, 'loop', 'worker', 'suspended', 'queue get'),
-      event(3, 'loop', 'helper', 'started'),
-      event(4, 'loop', 'worker', 'resumed'),
-      event(5, 'loop', 'helper', 'failed', 'ValueError'),
-      event(6, 'loop', 'worker', 'finished', '11'),
-      event(7, 'main', null, 'print', '11'),
+      event(0, 'main', null, 'runner', 'started runner'),
+      event(1, 'main', null, 'created', 'worker'),
+      event(2, 'main', null, 'blocked', 'wait worker'),
+      event(3, 'loop', 'worker', 'started'),
+      event(4, 'loop', 'worker', 'suspended', 'get in_queue (empty)'),
+      event(5, 'loop', 'helper', 'started'),
+      event(6, 'loop', 'helper', 'raised', 'ValueError'),
+      event(7, 'loop', 'worker', 'resumed'),
+      event(8, 'loop', 'helper', 'failed', 'ValueError'),
+      event(9, 'loop', 'worker', 'finished', 'returned 11'),
+      event(10, 'main', null, 'unblocked', 'wait worker'),
+      event(11, 'main', null, 'print', '11'),
     ];
     const lanes = buildLanes(trace);
     assert.deepEqual(
@@ -74,25 +78,47 @@ describe('buildLanes', () => {
       [['thread', 'main'], ['task', 'worker'], ['task', 'helper']],
     );
     const [main, worker, helper] = lanes;
-    assert.deepEqual(main.segments, [{ state: 'active', from: 1, to: 7 }]);
-    assert.deepEqual(main.marks.map((mark) => mark.event), ['put', 'print']);
-    assert.deepEqual(worker.segments, [
+    assert.deepEqual(main.segments, [
       { state: 'running', from: 0, to: 2 },
-      { state: 'waiting', from: 2, to: 4, detail: 'queue get' },
-      { state: 'running', from: 4, to: 6 },
+      { state: 'waiting', from: 2, to: 10, detail: 'wait worker' },
+      { state: 'running', from: 10, to: 11 },
     ]);
-    assert.deepEqual(worker.end, { t: 6, event: 'finished', detail: '11' });
-    assert.deepEqual(helper.end, { t: 5, event: 'failed', detail: 'ValueError' });
+    assert.deepEqual(main.marks.map((mark) => mark.event), ['runner', 'created', 'print']);
+    assert.equal(main.end, null);
+    assert.deepEqual(worker.segments, [
+      { state: 'running', from: 3, to: 4 },
+      { state: 'waiting', from: 4, to: 7, detail: 'get in_queue (empty)' },
+      { state: 'running', from: 7, to: 9 },
+    ]);
+    assert.deepEqual(worker.end, { t: 9, event: 'finished', detail: 'returned 11' });
+    assert.deepEqual(helper.segments, [{ state: 'running', from: 5, to: 8 }]);
+    assert.deepEqual(helper.marks, [{ t: 6, event: 'raised', detail: 'ValueError' }]);
+    assert.deepEqual(helper.end, { t: 8, event: 'failed', detail: 'ValueError' });
   });
 
-  test('a task that never ends runs to the end of the trace, marked unfinished', () => {
+  test('a stuck task runs to the end of the trace, unfinished; a timed-out wait is marked', () => {
     const lanes = buildLanes([
-      event(0, 'main', null, 'print'),
+      event(0, 'main', null, 'blocked', 'wait spinner'),
       event(10, 'loop', 'spinner', 'started'),
-      event(1010, 'main', null, 'print', 'Event loop was stuck.'),
+      event(20, 'loop', 'spinner', 'spin', 'for ever'),
+      event(1000, 'main', null, 'timed_out', 'wait spinner'),
+      event(1500, 'main', null, 'runner', 'left runner: FORCE_STOPPED'),
     ]);
-    const spinner = lanes.find((lane) => lane.name === 'spinner');
-    assert.deepEqual(spinner.segments, [{ state: 'running', from: 10, to: 1010, unfinished: true }]);
+    const [main, spinner] = lanes;
+    assert.deepEqual(main.segments, [
+      { state: 'waiting', from: 0, to: 1000, detail: 'wait spinner' },
+      { state: 'running', from: 1000, to: 1500 },
+    ]);
+    assert.deepEqual(main.marks.map((mark) => mark.event), ['timed_out', 'runner']);
+    assert.deepEqual(spinner.segments, [{ state: 'running', from: 10, to: 1500, unfinished: true }]);
     assert.equal(spinner.end, null);
+  });
+
+  test('threads other than main get their own lanes, after main', () => {
+    const lanes = buildLanes([
+      event(0, 'worker-thread', null, 'put', 'q <- 1'),
+      event(1, 'main', null, 'print', 'x'),
+    ]);
+    assert.deepEqual(lanes.map((lane) => lane.name), ['main', 'worker-thread']);
   });
 });

@@ -1,19 +1,25 @@
 // The timeline: one lane for each thread that did something outside a task
 // (the main thread first) and one lane per task, drawn from a run's trace.
-// A task lane shows when the task ran, when it waited (was suspended) and how
-// it ended; other trace events (set, put, get, print, ...) are marks.
+// A lane shows when its thread or task ran, when it waited (a task suspended,
+// a thread blocked) and how a task ended; other trace events (created, set,
+// put, get, print, ...) are marks on it.
 
-const RUN_EVENTS = new Set(['started', 'resumed']);
-const WAIT_EVENTS = new Set(['suspended']);
+const RUN_EVENTS = new Set(['started', 'resumed', 'unblocked', 'timed_out']);
+const WAIT_EVENTS = new Set(['suspended', 'blocked']);
 const END_EVENTS = new Set(['finished', 'cancelled', 'failed']);
+// Events that change the state and are worth a mark of their own too.
+const MARKED_RUN_EVENTS = new Set(['timed_out']);
 
 function laneKey(entry) {
   return entry.task == null ? `thread:${entry.thread}` : `task:${entry.task}`;
 }
 
-// Groups the trace into lanes: [{kind, name, segments: [{state, from, to}],
-// marks: [{t, event, detail}], end: {t, event, detail} | null}], main
-// thread first, then other threads, then tasks, each in order of appearance.
+// Groups the trace into lanes: [{kind, name, segments: [{state, from, to,
+// detail?, unfinished?}], marks: [{t, event, detail}], end: {t, event,
+// detail} | null}], the main thread first, then other threads, then tasks,
+// each in order of appearance. A lane runs from its first event; a thread's
+// lane ends at its last event, a task that never ended runs to the end of the
+// trace (unfinished).
 export function buildLanes(trace) {
   const lanes = new Map();
   const progress = new Map();
@@ -28,34 +34,35 @@ export function buildLanes(trace) {
         marks: [],
         end: null,
       });
-      progress.set(key, { open: null, first: entry.t_ms, last: entry.t_ms });
+      progress.set(key, { open: null, last: entry.t_ms });
     }
     const lane = lanes.get(key);
     const state = progress.get(key);
     state.last = entry.t_ms;
-    const close = () => {
+    const open = (segment) => {
       if (state.open) lane.segments.push({ ...state.open, to: entry.t_ms });
-      state.open = null;
+      state.open = segment && { ...segment, from: entry.t_ms };
     };
     if (RUN_EVENTS.has(entry.event)) {
-      close();
-      state.open = { state: 'running', from: entry.t_ms };
+      open({ state: 'running' });
+      if (MARKED_RUN_EVENTS.has(entry.event)) {
+        lane.marks.push({ t: entry.t_ms, event: entry.event, detail: entry.detail });
+      }
     } else if (WAIT_EVENTS.has(entry.event)) {
-      close();
-      state.open = { state: 'waiting', from: entry.t_ms, detail: entry.detail };
+      open({ state: 'waiting', detail: entry.detail });
     } else if (END_EVENTS.has(entry.event)) {
-      close();
+      open(null);
       lane.end = { t: entry.t_ms, event: entry.event, detail: entry.detail };
     } else {
+      if (!state.open && !lane.end) open({ state: 'running' });
       lane.marks.push({ t: entry.t_ms, event: entry.event, detail: entry.detail });
     }
   }
   for (const [key, lane] of lanes) {
     const state = progress.get(key);
-    if (state.open) lane.segments.push({ ...state.open, to: endTime, unfinished: true });
-    if (lane.kind === 'thread' && lane.segments.length === 0) {
-      lane.segments.push({ state: 'active', from: state.first, to: state.last });
-    }
+    if (!state.open) continue;
+    if (lane.kind === 'thread') lane.segments.push({ ...state.open, to: state.last });
+    else lane.segments.push({ ...state.open, to: endTime, unfinished: true });
   }
   const result = [...lanes.values()];
   const rank = (lane) => (lane.kind === 'task' ? 2 : lane.name === 'main' ? 0 : 1);
@@ -73,7 +80,7 @@ function tickStep(span) {
 }
 
 function formatMs(t) {
-  return `${Number(t.toFixed(t < 10 ? 2 : 1))} ms`;
+  return `${Number(t.toFixed(t < 100 ? 3 : 1))} ms`;
 }
 
 function element(tag, className, attributes = {}) {
@@ -97,14 +104,19 @@ export function renderTimeline(container, trace) {
     container.append(note);
     return;
   }
-  const span = Math.max(trace.reduce((max, entry) => Math.max(max, entry.t_ms), 0), 1);
-  const x = (t) => `${((t / span) * 100).toFixed(3)}%`;
+  // The axis runs from the first event to the last (a run's first event can
+  // come well after its start, once the runner is up).
+  const first = trace.reduce((min, entry) => Math.min(min, entry.t_ms), Infinity);
+  const last = trace.reduce((max, entry) => Math.max(max, entry.t_ms), 0);
+  const span = Math.max(last - first, 0.001);
+  const x = (t) => `${(((t - first) / span) * 100).toFixed(3)}%`;
+  const width = (from, to) => `${(((to - from) / span) * 100).toFixed(3)}%`;
 
   const axis = element('div', 'timeline-row timeline-axis');
   axis.append(element('div', 'lane-label'));
   const scale = element('div', 'lane-track');
   const step = tickStep(span);
-  for (let t = 0; t <= span + step / 1000; t += step) {
+  for (let t = Math.ceil(first / step) * step; t <= last + step / 1000; t += step) {
     const tick = element('span', 'tick', { style: `left:${x(t)}` });
     tick.textContent = formatMs(t);
     scale.append(tick);
@@ -127,7 +139,7 @@ export function renderTimeline(container, trace) {
       track.append(
         element('div', `segment segment-${segment.state}${segment.unfinished ? ' unfinished' : ''}`, {
           'data-state': segment.state,
-          style: `left:${x(segment.from)};width:${x(segment.to - segment.from)}`,
+          style: `left:${x(segment.from)};width:${width(segment.from, segment.to)}`,
           title,
         }),
       );
@@ -157,7 +169,7 @@ export function renderTimeline(container, trace) {
   const legend = element('div', 'timeline-legend');
   for (const [className, text] of [
     ['segment-running', 'running'],
-    ['segment-waiting', 'waiting'],
+    ['segment-waiting', 'waiting (task suspended, thread blocked)'],
     ['mark', 'event (hover for details)'],
     ['end-finished', 'finished'],
     ['end-cancelled', 'cancelled'],
@@ -168,5 +180,33 @@ export function renderTimeline(container, trace) {
     item.append(text);
     legend.append(item);
   }
-  container.append(legend);
+  container.append(legend, traceTable(trace));
+}
+
+// The trace itself as a table, folded away under the timeline.
+function traceTable(trace) {
+  const details = element('details', 'trace');
+  const summary = element('summary');
+  summary.textContent = `Trace: ${trace.length} events`;
+  const table = element('table');
+  const head = element('tr');
+  for (const name of ['ms', 'thread', 'task', 'event', 'detail']) {
+    const cell = element('th');
+    cell.textContent = name;
+    head.append(cell);
+  }
+  table.append(head);
+  for (const entry of trace) {
+    const row = element('tr');
+    for (const value of [entry.t_ms.toFixed(3), entry.thread, entry.task ?? '', entry.event, entry.detail]) {
+      const cell = element('td');
+      cell.textContent = value;
+      row.append(cell);
+    }
+    table.append(row);
+  }
+  const scroll = element('div', 'trace-scroll');
+  scroll.append(table);
+  details.append(summary, scroll);
+  return details;
 }
