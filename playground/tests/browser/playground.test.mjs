@@ -206,17 +206,22 @@ describe('editing', () => {
     await page.close();
   });
 
-  test('a document against the schema shows the engine\'s error with its path and line', { timeout: TEST_MS }, async () => {
+  test('a step against the schema shows the engine\'s error at its path, line and column', { timeout: TEST_MS }, async () => {
     const page = await openPage('?example=background');
-    await replaceEditorText(page, '{\n  "tasks": 42\n}\n');
-    const error = page.locator('[data-testid="error"]');
-    await error.waitFor({ state: 'visible', timeout: PAGE_READY_MS });
-    await page.waitForSelector('[data-testid="error"] .error-path');
-    const paths = await page.$$eval('[data-testid="error"] .error-path', (nodes) => nodes.map((node) => node.textContent));
-    const verdict = await page.evaluate((text) => window.playground.validate(text), '{\n  "tasks": 42\n}\n');
-    assert.equal(verdict.ok, false);
-    assert.deepEqual(paths, verdict.errors.map((entry) => entry.path || '(document)'));
-    assert.match(await error.textContent(), /line \d+, column \d+/);
+    const original = await editorText(page);
+    assert.ok(original.includes('"op": "wait"'));
+    await replaceEditorText(page, original.replace('"op": "wait"', '"op": "wiat"'));
+    const text = await editorText(page);
+    const at = text.indexOf('"op": "wiat"');
+    const before = text.slice(0, at).split('\n');
+    const where = `line ${before.length}, column ${before.at(-1).length + 1}`;
+
+    const item = page.locator('[data-testid="error"] li', { hasText: 'unknown op "wiat"' });
+    await item.waitFor({ state: 'visible', timeout: PAGE_READY_MS });
+    const words = await item.textContent();
+    assert.ok(words.includes(where), `${words} names ${where}`);
+    assert.equal(await item.locator('.error-path').textContent(), '/main/0/body/1/op');
+    await page.screenshot({ path: join(SCREENSHOTS, 'schema-error.png'), fullPage: true });
     await page.close();
   });
 });

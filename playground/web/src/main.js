@@ -41,14 +41,13 @@ const state = {
 
 let engine = null;
 
-// Hooks for tests and the console: the editor's text, the last run's result
-// as the engine returned it, and the engine's own schema check.
+// Hooks for tests and the console: the editor's text and the last run's
+// result as the engine returned it.
 window.playground = {
   get lastResult() {
     return state.lastResult;
   },
   editorText: () => editorText(),
-  validate: (text) => engine.validate(text),
 };
 
 // ---- editor ---------------------------------------------------------------
