@@ -39,7 +39,7 @@ test-playground-browser: playground-static
 #   make test-playground-cli      the native CLI runs every scenario against its expected
 #                                 output, plus the engine's unit tests (part of make test)
 
-APT_PACKAGES += nlohmann-json3-dev emscripten
+APT_PACKAGES += nlohmann-json3-dev emscripten python3-jsonschema
 TEST_TARGETS += test-playground-cli
 
 PLAYGROUND_ENGINE_BUILD := build/engine
