@@ -19,6 +19,9 @@
 #include "threaded_async/detail/loop_thread.hpp"
 
 namespace threaded_async::detail {
+
+bool platform_may_block() noexcept { return true; }
+
 namespace {
 
 int force_signal() { return SIGRTMIN + 3; }
@@ -41,6 +44,9 @@ thread_local Shared* tls_shared = nullptr;
 void on_force_signal(int) {
   Shared* shared = tls_shared;
   if (shared == nullptr || !shared->forcing.load()) return;
+  // In the loop's own bookkeeping the loop is not stuck: it will see the
+  // shutdown request and end by itself.
+  if (!loop_is_running_user_code()) return;
   tls_shared = nullptr;  // a second signal does nothing
   fiber_switch(shared->stuck, shared->root);
 }

@@ -29,6 +29,11 @@ detail::LoopOptions loop_options(const RunnerOptions& o) {
   l.fiber.guard_pages = o.guard_pages;
   l.name = o.name;
   l.report_forced_stop = o.report_forced_stop;
+  if (o.watchdog_after.is_runner_default()) {
+    throw UsageError("RunnerOptions::watchdog_after must be a duration or Timeout::forever() (off)");
+  }
+  l.watchdog_after = o.watchdog_after;
+  l.on_stuck = o.on_stuck;
   return l;
 }
 

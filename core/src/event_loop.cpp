@@ -5,6 +5,7 @@
 #include <string>
 
 #include "threaded_async/detail/spin_wait.hpp"
+#include "threaded_async/detail/watchdog.hpp"
 #include "threaded_async/errors.hpp"
 
 namespace threaded_async::detail {
@@ -12,6 +13,13 @@ namespace {
 
 thread_local EventLoop* tls_loop = nullptr;
 thread_local TaskBase* tls_task = nullptr;
+thread_local bool tls_user_code = false;
+
+// Marks the loop thread as running user code (a task or a call) for its scope.
+struct UserCode {
+  UserCode() { tls_user_code = true; }
+  ~UserCode() { tls_user_code = false; }
+};
 
 // Waits for a task's timeout on the loop's timer heap.
 struct WaitTimer final : Timer {
@@ -23,11 +31,6 @@ struct WaitTimer final : Timer {
   }
 };
 
-std::string seconds(Clock::duration d) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.3f s", std::chrono::duration<double>(d).count());
-  return buf;
-}
 
 }  // namespace
 
@@ -54,6 +57,7 @@ struct CallRequest final : InboxItem {
   void on_loop(EventLoop&) override {
     std::exception_ptr error;
     try {
+      UserCode user_code;
       fn();
     } catch (...) {
       error = std::current_exception();
@@ -93,11 +97,19 @@ EventLoop::~EventLoop() {
 
 EventLoop* EventLoop::current() noexcept { return tls_loop; }
 TaskBase* EventLoop::current_task() noexcept { return tls_task; }
+bool loop_is_running_user_code() noexcept { return tls_user_code; }
 const char* EventLoop::current_task_name_for_report() noexcept {
   return tls_task != nullptr ? tls_task->name().c_str() : nullptr;
 }
 
 void EventLoop::check_thread_side(const char* what, const char* instead) const {
+  if (!platform_may_block()) {
+    throw WouldDeadlockError(std::string(what) + " would block the browser's main thread (runner '" +
+                             options_.name +
+                             "'), which may not block: run this code in a worker, for example "
+                             "by linking with -sPROXY_TO_PTHREAD so that main() runs on a "
+                             "pthread, or from a std::thread");
+  }
   if (on_loop_thread()) {
     throw WouldDeadlockError(std::string(what) + " was called on the loop thread of runner '" +
                              options_.name + "', where it would wait for itself for ever; " +
@@ -129,9 +141,20 @@ Clock::time_point EventLoop::deadline(Timeout timeout) const noexcept {
 // --- Starting and running --------------------------------------------------
 
 void EventLoop::start() {
+  check_thread_side("Constructing an AsyncRunner", "nothing");
   thread_ = LoopThread::start(options_.name, &EventLoop::thread_body, this, shared_from_this());
   running_.store(true, std::memory_order_release);
   wait_next_iteration(Clock::time_point::max());
+  if (!options_.watchdog_after.is_forever()) {
+    StuckLoopCallback callback = options_.on_stuck;
+    if (!callback) {
+      callback = [](const StuckLoopReport& report) {
+        std::fprintf(stderr, "threaded_async: watchdog: %s\n", report.describe().c_str());
+      };
+    }
+    watchdog_ = std::make_unique<Watchdog>(*this, options_.watchdog_after.duration(),
+                                           std::move(callback));
+  }
 }
 
 void EventLoop::thread_body(void* self) {
@@ -146,7 +169,8 @@ void EventLoop::thread_body(void* self) {
 
 void EventLoop::run() {
   for (;;) {
-    iteration_.fetch_add(1, std::memory_order_relaxed);
+    // Only this thread writes it: a plain store is enough, and cheaper than an atomic add.
+    iteration_.store(iteration_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     drain_inbox();
     if (!timers_.empty()) fire_timers();
     run_ready();
@@ -241,7 +265,9 @@ void EventLoop::resume(TaskBase* task) {
   }
   tls_task = task;
   running_task_.store(task, std::memory_order_relaxed);
+  tls_user_code = true;
   fiber_switch(scheduler_fiber_, task->fiber_);
+  tls_user_code = false;
   running_task_.store(nullptr, std::memory_order_relaxed);
   tls_task = nullptr;
   if (task->finished_) finish(task);
@@ -270,6 +296,11 @@ void EventLoop::finish(TaskBase* task) {
     task->done_.store(true, std::memory_order_release);
     task->done_waiters_.notify_all();
   }
+  // A probe (another thread) may be taking a reference to this task right now.
+  // Sequentially consistent store and load on both sides (not fences, which
+  // ThreadSanitizer does not model): either the probe sees no task, or this sees it probing.
+  running_task_.store(nullptr, std::memory_order_seq_cst);
+  while (probing_.load(std::memory_order_seq_cst)) cpu_relax();
   task->release();  // the loop's reference
 }
 
@@ -400,6 +431,7 @@ void EventLoop::call(std::function<void()> fn, Timeout timeout, const char* what
     fn();
     return;
   }
+  check_thread_side(what, "a direct call");
   check_running(what);
   const Timeout resolved = resolve(timeout);
   auto* request = new CallRequest;
@@ -442,17 +474,19 @@ ShutdownType EventLoop::close() {
   const auto deadline = exit_timeout.deadline();
   bool stopped_in_time = false;
   try {
-    if (wait_next_iteration(deadline)) {
-      post(new ShutdownRequest);
-      stopped_in_time = thread_->join_until(deadline);
-    }
+    const bool iterated = wait_next_iteration(deadline);
+    post(new ShutdownRequest);  // also reaches a loop that comes unstuck later
+    stopped_in_time = iterated && thread_->join_until(deadline);
   } catch (...) {
     stopped_in_time = false;
   }
   ShutdownType type = ShutdownType::STOPPED;
   bool gone = stopped_in_time;
   if (!stopped_in_time) {
-    if (options_.report_forced_stop) report_stuck();
+    if (options_.report_forced_stop) {
+      std::fprintf(stderr, "threaded_async: %s; forcing the loop thread down\n",
+                   stuck_report().describe().c_str());
+    }
     if (thread_->force_stop() && thread_->join_until(exit_timeout.deadline())) {
       type = ShutdownType::FORCE_STOPPED;
       gone = true;
@@ -461,25 +495,31 @@ ShutdownType EventLoop::close() {
       thread_->detach();
     }
   }
-  after_stop(gone);
+  watchdog_.reset();
+  after_stop(gone, !stopped_in_time);
   shutdown_type_.store(type);
   running_.store(false, std::memory_order_release);
   return type;
 }
 
-void EventLoop::report_stuck() const {
-  std::string who = "a function given to call_in_loop (or the loop itself)";
-  if (TaskBase* task = running_task_.load()) {
-    who = "task '" + task->name() + "'";
-  }
-  const auto since = Clock::time_point(Clock::duration(running_since_.load()));
-  std::fprintf(stderr,
-               "threaded_async: the loop of runner '%s' is stuck: %s has held it for %s without "
-               "suspending; forcing the loop thread down\n",
-               options_.name.c_str(), who.c_str(), seconds(Clock::now() - since).c_str());
+TaskRef<TaskBase> EventLoop::probe_running_task() {
+  probing_.store(true, std::memory_order_seq_cst);
+  TaskBase* task = running_task_.load(std::memory_order_seq_cst);
+  if (task != nullptr) task->add_ref();
+  probing_.store(false, std::memory_order_release);
+  return TaskRef<TaskBase>(task);
 }
 
-void EventLoop::after_stop(bool loop_thread_gone) {
+StuckLoopReport EventLoop::stuck_report() {
+  StuckLoopReport report;
+  report.runner = options_.name;
+  if (TaskRef<TaskBase> task = probe_running_task()) report.task = task->name();
+  const auto since = Clock::time_point(Clock::duration(running_since_.load()));
+  report.held_for = Clock::now() - since;
+  return report;
+}
+
+void EventLoop::after_stop(bool loop_thread_gone, bool forced) {
   stopped_.store(true, std::memory_order_seq_cst);
   {
     std::lock_guard<std::mutex> guard(registry_mutex_);
@@ -490,6 +530,7 @@ void EventLoop::after_stop(bool loop_thread_gone) {
   }
   if (!loop_thread_gone) return;
   // The loop thread is gone (joined): this thread may touch the loop's state.
+  if (forced) adopt_and_unwind();
   // Tasks that never finished are abandoned on their stacks and reported cancelled.
   while (InboxItem* item = inbox_.pop()) {
     if (auto* task = dynamic_cast<TaskBase*>(item)) {
@@ -509,6 +550,25 @@ void EventLoop::after_stop(bool loop_thread_gone) {
     }
     finish(task);
   }
+}
+
+// After a forced stop: the stuck task (if a task was stuck) is abandoned on its
+// stack; this thread then runs the loop in the dead thread's place until every
+// other task has unwound from CancelledError, so their destructors run.
+void EventLoop::adopt_and_unwind() {
+  if (TaskBase* stuck = running_task_.exchange(nullptr)) {
+    stuck->outcome_ = Outcome::kCancelled;
+    finish(stuck);
+  }
+  EventLoop* previous_loop = tls_loop;
+  tls_loop = this;
+  fiber_release_thread(scheduler_fiber_);  // the dead thread's, which never got to release it
+  scheduler_fiber_ = fiber_for_thread();
+  begin_shutdown();
+  run();
+  fiber_release_thread(scheduler_fiber_);
+  scheduler_fiber_ = nullptr;
+  tls_loop = previous_loop;
 }
 
 std::vector<std::exception_ptr> EventLoop::take_unretrieved_errors() {

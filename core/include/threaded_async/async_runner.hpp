@@ -34,6 +34,12 @@ struct RunnerOptions {
   std::string name = "threaded_async";
   // Print a line to stderr naming the stuck task when the loop is forced down.
   bool report_forced_stop = true;
+  // A watchdog: when the loop has been busy without completing an iteration
+  // for this long, on_stuck is called (on the watchdog's thread) naming the
+  // task that holds it. For ever (the default): no watchdog.
+  Timeout watchdog_after = Timeout::forever();
+  // Default: a line on stderr.
+  StuckLoopCallback on_stuck;
 };
 
 // Options for one task.

@@ -13,3 +13,4 @@
 #include "threaded_async/task.hpp"
 #include "threaded_async/timeout.hpp"
 #include "threaded_async/utilities.hpp"
+#include "threaded_async/watchdog.hpp"

@@ -22,12 +22,16 @@ class Timeout {
   // The runner's default.
   constexpr Timeout() noexcept : kind_(Kind::kRunnerDefault) {}
 
-  // "This long". Negative durations count as zero.
+  // "This long". Negative durations count as zero; durations longer than the
+  // clock can count (e.g. std::chrono::hours::max()) as the longest it can.
   template <class Rep, class Period>
   constexpr Timeout(std::chrono::duration<Rep, Period> d) noexcept  // NOLINT: implicit on purpose
       : kind_(Kind::kDuration),
         duration_(d.count() < 0 ? Clock::duration::zero()
-                                : std::chrono::ceil<Clock::duration>(d)) {}
+                  : std::chrono::duration<double>(d) >=
+                          std::chrono::duration<double>(Clock::duration::max())
+                      ? Clock::duration::max()
+                      : std::chrono::ceil<Clock::duration>(d)) {}
 
   static constexpr Timeout forever() noexcept { return Timeout(Kind::kForever); }
   static constexpr Timeout runner_default() noexcept { return Timeout(Kind::kRunnerDefault); }

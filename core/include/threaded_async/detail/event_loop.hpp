@@ -27,8 +27,11 @@
 #include "threaded_async/detail/waiter.hpp"
 #include "threaded_async/shutdown_type.hpp"
 #include "threaded_async/timeout.hpp"
+#include "threaded_async/watchdog.hpp"
 
 namespace threaded_async::detail {
+
+class Watchdog;
 
 struct LoopOptions {
   Timeout exit_timeout;
@@ -36,6 +39,8 @@ struct LoopOptions {
   FiberPoolOptions fiber;
   std::string name;
   bool report_forced_stop = true;
+  Timeout watchdog_after = Timeout::forever();  // for ever: no watchdog
+  StuckLoopCallback on_stuck;
 };
 
 class EventLoop : public std::enable_shared_from_this<EventLoop> {
@@ -131,6 +136,10 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
 
   // Counts of loop iterations, for observers (watchdog, stuck reports).
   std::uint64_t iteration() const noexcept { return iteration_.load(std::memory_order_relaxed); }
+  // True while the loop sleeps for lack of work.
+  bool idle() const noexcept { return sleeping_.load(std::memory_order_relaxed); }
+  // Who holds the loop now and since when. Any thread.
+  StuckLoopReport stuck_report();
 
  private:
   friend class TaskBase;
@@ -150,8 +159,9 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
   void register_task(TaskBase* task);
   void cancel_on_loop(TaskBase* task);
   void begin_shutdown();
-  void after_stop(bool loop_thread_gone);
-  void report_stuck() const;
+  void after_stop(bool loop_thread_gone, bool forced);
+  void adopt_and_unwind();
+  TaskRef<TaskBase> probe_running_task();
   WaitStatus wait_thread(std::unique_lock<std::mutex>& lock, Waiter& waiter,
                          Clock::time_point deadline);
 
@@ -186,8 +196,10 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
   std::atomic<ShutdownType> shutdown_type_{ShutdownType::NOT_SHUT_DOWN};
   std::atomic<std::uint64_t> iteration_{0};
   std::atomic<TaskBase*> running_task_{nullptr};
+  std::atomic<bool> probing_{false};  // another thread is taking a reference to running_task_
   std::atomic<std::int64_t> running_since_{0};  // Clock ticks when running_task_ was resumed
   std::atomic<std::uint64_t> task_sequence_{0};
+  std::unique_ptr<Watchdog> watchdog_;
   std::mutex close_mutex_;
   bool closing_ = false;
 

@@ -13,6 +13,15 @@
 
 namespace threaded_async::detail {
 
+// False where the calling thread must not block: the browser's main thread in
+// WebAssembly. Blocking calls then throw WouldDeadlockError instead of hanging.
+bool platform_may_block() noexcept;
+
+// True while the calling loop thread runs a task or a call_in_loop function,
+// as opposed to the loop's own bookkeeping. A forced stop escapes only from
+// the former. Async-signal-safe.
+bool loop_is_running_user_code() noexcept;
+
 class LoopThread {
  public:
   using Body = void (*)(void* arg);

@@ -1,8 +1,15 @@
 // Brief spinning before a thread goes to sleep: most hand-overs between a
 // thread and the loop complete within a few microseconds, and spinning for
 // them costs far less than a sleep and a wake-up.
+//
+// Spinning only pays while the other side is running on another core. When
+// the cores are oversubscribed, the other side is often descheduled and a
+// spinner only burns the time it needs, so each thread learns how long its
+// spins should be: a spin that ends in time doubles the next budget (up to
+// kSpinFor), a spin that runs out quarters it (down to kMinSpin).
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 
 #include "threaded_async/timeout.hpp"
@@ -17,22 +24,36 @@ inline void cpu_relax() noexcept {
 #endif
 }
 
-// How long a waiter spins before it sleeps.
+// The longest and the shortest a waiter spins before it sleeps.
 inline constexpr std::chrono::microseconds kSpinFor{50};
+inline constexpr std::chrono::microseconds kMinSpin{4};
 
-// Spins until `done()` is true, `kSpinFor` has passed, or `deadline` is reached.
-// Returns done().
+// This thread's current spin budget.
+inline thread_local Clock::duration tls_spin_budget = kSpinFor;
+
+// Spins until `done()` is true, this thread's spin budget has passed, or
+// `deadline` is reached. Returns done().
 template <class Done>
 bool spin_until(Done&& done, Clock::time_point deadline) {
   if (done()) return true;
   const auto start = Clock::now();
-  const auto stop = std::min(deadline, start + kSpinFor);
+  const auto budget_end = start + tls_spin_budget;
+  const auto stop = std::min(deadline, budget_end);
   for (;;) {
     for (int i = 0; i < 32; ++i) {
       cpu_relax();
-      if (done()) return true;
+      if (done()) {
+        tls_spin_budget = std::min<Clock::duration>(tls_spin_budget * 2, kSpinFor);
+        return true;
+      }
     }
-    if (Clock::now() >= stop) return done();
+    const auto now = Clock::now();
+    if (now >= stop) {
+      if (now >= budget_end) {
+        tls_spin_budget = std::max<Clock::duration>(tls_spin_budget / 4, kMinSpin);
+      }
+      return done();
+    }
   }
 }
 

@@ -1,0 +1,23 @@
+// What a stuck loop looks like to the watchdog and to a forced stop.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "threaded_async/timeout.hpp"
+
+namespace threaded_async {
+
+struct StuckLoopReport {
+  std::string runner;      // the runner's name
+  std::string task;        // the task holding the loop; empty if a call_in_loop function holds it
+  Clock::duration held_for;  // how long it has held the loop without suspending (at least)
+
+  // "the loop of runner 'r' is stuck: task 't' has held it for 1.200 s without suspending"
+  std::string describe() const;
+};
+
+// Called on the watchdog's own thread, once per stuck episode.
+using StuckLoopCallback = std::function<void(const StuckLoopReport&)>;
+
+}  // namespace threaded_async

@@ -1,0 +1,58 @@
+// The watchdog's thread.
+#include "threaded_async/detail/watchdog.hpp"
+
+#include <cstdio>
+
+#include "threaded_async/detail/event_loop.hpp"
+
+namespace threaded_async {
+
+std::string StuckLoopReport::describe() const {
+  char held[32];
+  std::snprintf(held, sizeof held, "%.3f s", std::chrono::duration<double>(held_for).count());
+  const std::string who = task.empty() ? std::string("a function given to call_in_loop")
+                                       : "task '" + task + "'";
+  return "the loop of runner '" + runner + "' is stuck: " + who + " has held it for " + held +
+         " without suspending";
+}
+
+namespace detail {
+
+Watchdog::Watchdog(EventLoop& loop, Clock::duration after, StuckLoopCallback callback)
+    : loop_(loop), after_(after), callback_(std::move(callback)), thread_([this] { watch(); }) {}
+
+Watchdog::~Watchdog() {
+  {
+    std::lock_guard<std::mutex> guard(mutex_);
+    stop_ = true;
+    cv_.notify_all();
+  }
+  thread_.join();
+}
+
+void Watchdog::watch() {
+  const auto period = std::max<Clock::duration>(after_ / 4, std::chrono::milliseconds(1));
+  std::uint64_t last_iteration = loop_.iteration();
+  auto busy_since = Clock::now();
+  bool reported = false;
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (!cv_.wait_for(lock, period, [this] { return stop_; })) {
+    const std::uint64_t iteration = loop_.iteration();
+    const auto now = Clock::now();
+    if (iteration != last_iteration || loop_.idle()) {
+      last_iteration = iteration;
+      busy_since = now;
+      reported = false;
+      continue;
+    }
+    if (reported || now - busy_since < after_) continue;
+    reported = true;
+    StuckLoopReport report = loop_.stuck_report();
+    lock.unlock();
+    callback_(report);
+    lock.lock();
+  }
+}
+
+}  // namespace detail
+}  // namespace threaded_async
