@@ -38,14 +38,16 @@ test-playground-browser: playground-static
 #   make playground-engine-wasm   the engine as a wasm module in build/wasm-playground
 #   make test-playground-cli      the native CLI runs every scenario against its expected
 #                                 output, plus the engine's unit tests (part of make test)
+#   make test-playground-engine-wasm   the wasm module, under Node, runs every scenario
+#                                 through the page's entry points (part of make test)
 
 APT_PACKAGES += nlohmann-json3-dev emscripten python3-jsonschema
-TEST_TARGETS += test-playground-cli
+TEST_TARGETS += test-playground-cli test-playground-engine-wasm
 
 PLAYGROUND_ENGINE_BUILD := build/engine
 PLAYGROUND_WASM_BUILD := build/wasm-playground
 
-.PHONY: playground-engine playground-engine-wasm test-playground-cli
+.PHONY: playground-engine playground-engine-wasm test-playground-cli test-playground-engine-wasm
 
 playground-engine: deps
 	@cmake -S . -B $(PLAYGROUND_ENGINE_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
@@ -60,3 +62,7 @@ playground-engine-wasm: deps
 	  -DCMAKE_BUILD_TYPE=Release -DTHREADED_ASYNC_TESTS=OFF -DTHREADED_ASYNC_EXAMPLES=OFF > /dev/null
 	@NODE_PATH=/usr/share/nodejs cmake --build $(PLAYGROUND_WASM_BUILD) -j $(JOBS) \
 	  --target playground_engine
+
+test-playground-engine-wasm: playground-engine-wasm
+	@timeout 300 node --no-experimental-fetch playground/engine/tests/wasm_scenarios.cjs \
+	  $(PLAYGROUND_WASM_BUILD)/playground_engine.js playground/scenarios

@@ -4,8 +4,8 @@
 #include "handles.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 
 namespace playground {
@@ -16,9 +16,13 @@ namespace {
 std::string float_repr(double x) {
   if (std::isnan(x)) return "nan";
   if (std::isinf(x)) return x > 0 ? "inf" : "-inf";
+  // The fewest significant digits that read back as x ("%.16e" always does).
   char buf[64];
-  auto res = std::to_chars(buf, buf + sizeof buf, x, std::chars_format::scientific);
-  std::string sci(buf, res.ptr);
+  for (int precision = 0; precision <= 16; ++precision) {
+    std::snprintf(buf, sizeof buf, "%.*e", precision, x);
+    if (std::strtod(buf, nullptr) == x) break;
+  }
+  std::string sci(buf);
   const bool negative = sci[0] == '-';
   if (negative) sci.erase(0, 1);
   const auto e = sci.find('e');
