@@ -27,7 +27,11 @@ struct EhGlobals {
   void* caught_exceptions;
   unsigned int uncaught_exceptions;
 };
-EhGlobals* eh_globals() { return reinterpret_cast<EhGlobals*>(abi::__cxa_get_globals()); }
+// The calling thread's; looked up once per thread, since every switch needs it.
+EhGlobals* eh_globals() {
+  thread_local EhGlobals* const globals = reinterpret_cast<EhGlobals*>(abi::__cxa_get_globals());
+  return globals;
+}
 
 std::size_t page_size() {
   static const std::size_t size = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
