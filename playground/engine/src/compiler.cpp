@@ -23,7 +23,7 @@ struct OpSpec {
   Op op;
   unsigned where;
   std::vector<const char*> fields;  // besides "op" and "comment"
-  const char* instead;  // what to use in the other place, for the error message
+  const char* instead;              // what to use in the other place, for the error message
 };
 
 const std::vector<OpSpec>& op_specs() {
@@ -40,16 +40,31 @@ const std::vector<OpSpec>& op_specs() {
       {"raise", Op::kRaise, kBoth, {"type", "message", "error"}, ""},
       {"assert", Op::kAssert, kBoth, {"cond", "message"}, ""},
       {"return", Op::kReturn, kTask, {"value"}, "nothing: the main program just ends"},
-      {"with_runner", Op::kWithRunner, kThread, {"as", "options", "body"},
+      {"with_runner",
+       Op::kWithRunner,
+       kThread,
+       {"as", "options", "body"},
        "create_task (a task runs on its runner already)"},
-      {"with_server", Op::kWithServer, kThread, {"as", "queue_size", "options", "body"},
+      {"with_server",
+       Op::kWithServer,
+       kThread,
+       {"as", "queue_size", "options", "body"},
        "request (tasks are the server's clients)"},
       {"create_task", Op::kCreateTask, kBoth, {"task", "args", "name", "as"}, ""},
-      {"create_background_task", Op::kCreateBackgroundTask, kThread, {"task", "args", "name", "as"},
+      {"create_background_task",
+       Op::kCreateBackgroundTask,
+       kThread,
+       {"task", "args", "name", "as"},
        "create_task"},
-      {"wait", Op::kWait, kThread, {"task", "event", "timeout", "as"},
+      {"wait",
+       Op::kWait,
+       kThread,
+       {"task", "event", "timeout", "as"},
        "result (for a task) or wait_async (for an event)"},
-      {"result", Op::kResult, kTask, {"task", "future", "timeout", "as"},
+      {"result",
+       Op::kResult,
+       kTask,
+       {"task", "future", "timeout", "as"},
        "wait (for a task) or result_wait (for a future)"},
       {"cancel", Op::kCancel, kBoth, {"task"}, ""},
       {"sleep", Op::kSleep, kBoth, {"seconds"}, ""},
@@ -70,10 +85,16 @@ const std::vector<OpSpec>& op_specs() {
       {"set_result", Op::kSetResult, kBoth, {"future", "value"}, ""},
       {"set_exception", Op::kSetException, kBoth, {"future", "type", "message"}, ""},
       {"result_wait", Op::kResultWait, kThread, {"future", "timeout", "as"}, "result"},
-      {"wait_for_next_eventloop_iteration", Op::kWaitForNextIteration, kThread, {"timeout"},
+      {"wait_for_next_eventloop_iteration",
+       Op::kWaitForNextIteration,
+       kThread,
+       {"timeout"},
        "yield"},
       {"client", Op::kClient, kThread, {"as"}, "a client passed in as an argument"},
-      {"request", Op::kRequest, kTask, {"client", "function", "args", "as"},
+      {"request",
+       Op::kRequest,
+       kTask,
+       {"client", "function", "args", "as"},
        "process (threads answer requests)"},
       {"process", Op::kProcess, kThread, {"timeout", "as"}, "request"},
   };
@@ -88,21 +109,36 @@ struct ExprSpec {
 
 const std::vector<ExprSpec>& expr_specs() {
   static const std::vector<ExprSpec> specs = {
-      {"var", ExprKind::kVar, 0},          {"add", ExprKind::kAdd, 2},
-      {"sub", ExprKind::kSub, 2},          {"mul", ExprKind::kMul, 2},
-      {"div", ExprKind::kDiv, 2},          {"floordiv", ExprKind::kFloorDiv, 2},
-      {"mod", ExprKind::kMod, 2},          {"eq", ExprKind::kEq, 2},
-      {"ne", ExprKind::kNe, 2},            {"lt", ExprKind::kLt, 2},
-      {"le", ExprKind::kLe, 2},            {"gt", ExprKind::kGt, 2},
-      {"ge", ExprKind::kGe, 2},            {"and", ExprKind::kAnd, 2},
-      {"or", ExprKind::kOr, 2},            {"not", ExprKind::kNot, 1},
-      {"neg", ExprKind::kNeg, 1},          {"str", ExprKind::kStr, 1},
-      {"repr", ExprKind::kRepr, 1},        {"type_name", ExprKind::kTypeName, 1},
-      {"exceptions", ExprKind::kExceptions, 1}, {"done", ExprKind::kDone, 0},
-      {"cancelled", ExprKind::kCancelled, 0},   {"is_set", ExprKind::kIsSet, 0},
-      {"qsize", ExprKind::kQsize, 0},      {"empty", ExprKind::kEmpty, 0},
-      {"full", ExprKind::kFull, 0},        {"shutdown_type", ExprKind::kShutdownType, 0},
-      {"is_running", ExprKind::kIsRunning, 0}, {"in_task", ExprKind::kInTask, -1},
+      {"var", ExprKind::kVar, 0},
+      {"add", ExprKind::kAdd, 2},
+      {"sub", ExprKind::kSub, 2},
+      {"mul", ExprKind::kMul, 2},
+      {"div", ExprKind::kDiv, 2},
+      {"floordiv", ExprKind::kFloorDiv, 2},
+      {"mod", ExprKind::kMod, 2},
+      {"eq", ExprKind::kEq, 2},
+      {"ne", ExprKind::kNe, 2},
+      {"lt", ExprKind::kLt, 2},
+      {"le", ExprKind::kLe, 2},
+      {"gt", ExprKind::kGt, 2},
+      {"ge", ExprKind::kGe, 2},
+      {"and", ExprKind::kAnd, 2},
+      {"or", ExprKind::kOr, 2},
+      {"not", ExprKind::kNot, 1},
+      {"neg", ExprKind::kNeg, 1},
+      {"str", ExprKind::kStr, 1},
+      {"repr", ExprKind::kRepr, 1},
+      {"type_name", ExprKind::kTypeName, 1},
+      {"exceptions", ExprKind::kExceptions, 1},
+      {"done", ExprKind::kDone, 0},
+      {"cancelled", ExprKind::kCancelled, 0},
+      {"is_set", ExprKind::kIsSet, 0},
+      {"qsize", ExprKind::kQsize, 0},
+      {"empty", ExprKind::kEmpty, 0},
+      {"full", ExprKind::kFull, 0},
+      {"shutdown_type", ExprKind::kShutdownType, 0},
+      {"is_running", ExprKind::kIsRunning, 0},
+      {"in_task", ExprKind::kInTask, -1},
   };
   return specs;
 }
@@ -129,12 +165,18 @@ std::string join(const std::vector<std::string>& items) {
 
 std::string json_kind(const json& j) {
   switch (j.type()) {
-    case json::value_t::null: return "null";
-    case json::value_t::boolean: return "a boolean";
-    case json::value_t::string: return "a string";
-    case json::value_t::array: return "an array";
-    case json::value_t::object: return "an object";
-    default: return "a number";
+    case json::value_t::null:
+      return "null";
+    case json::value_t::boolean:
+      return "a boolean";
+    case json::value_t::string:
+      return "a string";
+    case json::value_t::array:
+      return "an array";
+    case json::value_t::object:
+      return "an object";
+    default:
+      return "a number";
   }
 }
 
@@ -196,13 +238,15 @@ class Compiler {
       return nullptr;
     }
     if (!doc.is_object()) {
-      fail("", "expected an object with \"main\" (and optionally \"tasks\", \"handlers\", "
-               "\"globals\"), got " + json_kind(doc));
+      fail("",
+           "expected an object with \"main\" (and optionally \"tasks\", \"handlers\", "
+           "\"globals\"), got " +
+               json_kind(doc));
       return nullptr;
     }
     program_ = std::make_unique<Program>();
-    check_fields(doc, "", {"$schema", "title", "description", "globals", "tasks", "handlers",
-                           "main"});
+    check_fields(doc, "",
+                 {"$schema", "title", "description", "globals", "tasks", "handlers", "main"});
     for (const char* text_field : {"title", "description"}) {
       if (doc.contains(text_field) && !doc[text_field].is_string()) {
         fail(std::string("/") + text_field, "expected a string");
@@ -253,17 +297,22 @@ class Compiler {
 
   std::optional<Value> literal(const json& j, const std::string& path) {
     switch (j.type()) {
-      case json::value_t::null: return Value();
-      case json::value_t::boolean: return Value(j.get<bool>());
-      case json::value_t::number_integer: return Value(j.get<std::int64_t>());
+      case json::value_t::null:
+        return Value();
+      case json::value_t::boolean:
+        return Value(j.get<bool>());
+      case json::value_t::number_integer:
+        return Value(j.get<std::int64_t>());
       case json::value_t::number_unsigned:
         if (j.get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX)) {
           fail(path, "integer too large; integers are 64-bit signed");
           return std::nullopt;
         }
         return Value(static_cast<std::int64_t>(j.get<std::uint64_t>()));
-      case json::value_t::number_float: return Value(j.get<double>());
-      case json::value_t::string: return Value(j.get<std::string>());
+      case json::value_t::number_float:
+        return Value(j.get<double>());
+      case json::value_t::string:
+        return Value(j.get<std::string>());
       case json::value_t::array: {
         Tuple items;
         for (std::size_t i = 0; i < j.size(); ++i) {
@@ -284,8 +333,8 @@ class Compiler {
     if (!doc.contains("globals")) return;
     const json& g = doc["globals"];
     if (!g.is_object()) {
-      fail("/globals", "expected an object of global variables and their first values, got " +
-                           json_kind(g));
+      fail("/globals",
+           "expected an object of global variables and their first values, got " + json_kind(g));
       return;
     }
     for (const auto& [name, value] : g.items()) {
@@ -411,16 +460,18 @@ class Compiler {
       return e;
     }
     if (j.size() != 1) {
-      fail(path, "an expression object has exactly one key, the operator (e.g. {\"var\": \"x\"} "
-                 "or {\"add\": [1, 2]}); got " + std::to_string(j.size()) + " keys");
+      fail(path,
+           "an expression object has exactly one key, the operator (e.g. {\"var\": \"x\"} "
+           "or {\"add\": [1, 2]}); got " +
+               std::to_string(j.size()) + " keys");
       return std::nullopt;
     }
     const std::string key = j.begin().key();
     const json& arg = j.begin().value();
     const std::string at = path + "/" + pointer_token(key);
     const auto& specs = expr_specs();
-    auto spec = std::find_if(specs.begin(), specs.end(),
-                             [&](const ExprSpec& s) { return key == s.name; });
+    auto spec =
+        std::find_if(specs.begin(), specs.end(), [&](const ExprSpec& s) { return key == s.name; });
     if (spec == specs.end()) {
       fail(at, "unknown operator \"" + key + "\"; expected one of " + join(expr_names()));
       return std::nullopt;
@@ -454,13 +505,13 @@ class Compiler {
     return e;
   }
 
-  void optional_expr(const json& step, const char* key, const std::string& path,
-                     const Scope& scope, std::optional<Expr>& out) {
+  void optional_expr(const json& step, const char* key, const std::string& path, const Scope& scope,
+                     std::optional<Expr>& out) {
     if (step.contains(key)) out = expr(step[key], path + "/" + key, scope);
   }
 
-  void required_expr(const json& step, const char* key, const std::string& path,
-                     const Scope& scope, std::optional<Expr>& out, const char* op) {
+  void required_expr(const json& step, const char* key, const std::string& path, const Scope& scope,
+                     std::optional<Expr>& out, const char* op) {
     if (!step.contains(key)) {
       fail(path, std::string("missing \"") + key + "\" in " + op);
       return;
@@ -478,11 +529,11 @@ class Compiler {
     }
   }
 
-  void required_ref(const json& step, const char* key, const std::string& path,
-                    const Scope& scope, std::string& out, const char* op) {
+  void required_ref(const json& step, const char* key, const std::string& path, const Scope& scope,
+                    std::string& out, const char* op) {
     if (!step.contains(key)) {
-      fail(path, std::string("missing \"") + key + "\" in " + op + ": the variable holding the " +
-                     key);
+      fail(path,
+           std::string("missing \"") + key + "\" in " + op + ": the variable holding the " + key);
       return;
     }
     use_var(step[key], path + "/" + key, scope, out, "the variable it names");
@@ -515,13 +566,11 @@ class Compiler {
       const json& v = o[key];
       if (v.is_null()) {
         out = RunnerSpec::Seconds{true, 0};
-      } else if (v.is_number() && v.get<double>() >= 0 &&
-                 v.get<double>() <= limits_.wall_time_s) {
+      } else if (v.is_number() && v.get<double>() >= 0 && v.get<double>() <= limits_.wall_time_s) {
         out = RunnerSpec::Seconds{false, v.get<double>()};
       } else {
         fail(at + "/" + key, "expected seconds between 0 and the run's wall-time limit (" +
-                                 std::to_string(limits_.wall_time_s) +
-                                 "), or null for no limit");
+                                 std::to_string(limits_.wall_time_s) + "), or null for no limit");
       }
     };
     seconds("exit_timeout", spec.exit_timeout);
@@ -576,8 +625,9 @@ class Compiler {
     const auto& specs = op_specs();
     auto spec = specs.end();
     if (opj.is_string()) {
-      spec = std::find_if(specs.begin(), specs.end(),
-                          [&](const OpSpec& s) { return opj.get_ref<const std::string&>() == s.name; });
+      spec = std::find_if(specs.begin(), specs.end(), [&](const OpSpec& s) {
+        return opj.get_ref<const std::string&>() == s.name;
+      });
     }
     if (spec == specs.end()) {
       fail(path + "/op", (opj.is_string() ? "unknown op \"" + opj.get<std::string>() + "\""
@@ -609,8 +659,8 @@ class Compiler {
     };
     auto need_server = [&] {
       if (thread && scope.servers == 0) {
-        fail(path + "/op", std::string("\"") + op +
-                               "\" needs a server: put it inside the body of with_server");
+        fail(path + "/op",
+             std::string("\"") + op + "\" needs a server: put it inside the body of with_server");
       }
     };
 
@@ -625,8 +675,9 @@ class Compiler {
         break;
       case Op::kPrint:
         if (j.contains("value") == j.contains("values")) {
-          fail(path, "print takes \"value\" (one value) or \"values\" (an array, printed "
-                     "separated by spaces), not both or neither");
+          fail(path,
+               "print takes \"value\" (one value) or \"values\" (an array, printed "
+               "separated by spaces), not both or neither");
         } else if (j.contains("value")) {
           if (auto e = expr(j["value"], path + "/value", scope)) out.args.push_back(std::move(*e));
         } else {
@@ -669,8 +720,11 @@ class Compiler {
       case Op::kContinue:
         if (scope.loops == 0) fail(path + "/op", std::string("\"") + op + "\" outside a loop");
         break;
-      case Op::kPass: break;
-      case Op::kTry: compile_try(j, path, scope, out); break;
+      case Op::kPass:
+        break;
+      case Op::kTry:
+        compile_try(j, path, scope, out);
+        break;
       case Op::kRaise:
         if (j.contains("type")) {
           if (check_identifier(j["type"], path + "/type", "an exception type name")) {
@@ -682,15 +736,18 @@ class Compiler {
           optional_expr(j, "error", path, scope, out.error);
           if (j.contains("message")) fail(path + "/message", "\"message\" goes with \"type\"");
         } else if (scope.excepts == 0) {
-          fail(path, "raise needs \"type\" (and \"message\"), or \"error\"; a bare raise "
-                     "re-raises only inside an except body");
+          fail(path,
+               "raise needs \"type\" (and \"message\"), or \"error\"; a bare raise "
+               "re-raises only inside an except body");
         }
         break;
       case Op::kAssert:
         required_expr(j, "cond", path, scope, out.cond, op);
         optional_expr(j, "message", path, scope, out.message);
         break;
-      case Op::kReturn: optional_expr(j, "value", path, scope, out.value); break;
+      case Op::kReturn:
+        optional_expr(j, "value", path, scope, out.value);
+        break;
       case Op::kWithRunner:
       case Op::kWithServer: {
         if (scope.in_handler) {
@@ -701,8 +758,8 @@ class Compiler {
           const json& q = j["queue_size"];
           if (!q.is_number_integer() || q.get<std::int64_t>() < 1 ||
               q.get<std::uint64_t>() > limits_.max_queue_items) {
-            fail(path + "/queue_size", "expected an integer from 1 to " +
-                                           std::to_string(limits_.max_queue_items));
+            fail(path + "/queue_size",
+                 "expected an integer from 1 to " + std::to_string(limits_.max_queue_items));
           } else {
             out.runner.queue_size = q.get<std::size_t>();
           }
@@ -745,10 +802,17 @@ class Compiler {
         optional_expr(j, "timeout", path, scope, out.timeout);
         optional_as(j, path, scope, out);
         break;
-      case Op::kCancel: required_ref(j, "task", path, scope, out.target, op); break;
-      case Op::kSleep: required_expr(j, "seconds", path, scope, out.seconds, op); break;
-      case Op::kYield: break;
-      case Op::kSpin: optional_expr(j, "seconds", path, scope, out.seconds); break;
+      case Op::kCancel:
+        required_ref(j, "task", path, scope, out.target, op);
+        break;
+      case Op::kSleep:
+        required_expr(j, "seconds", path, scope, out.seconds, op);
+        break;
+      case Op::kYield:
+        break;
+      case Op::kSpin:
+        optional_expr(j, "seconds", path, scope, out.seconds);
+        break;
       case Op::kEvent:
       case Op::kQueue:
       case Op::kFuture:
@@ -806,7 +870,8 @@ class Compiler {
         break;
       case Op::kClient:
         need_server();
-        if (!j.contains("as")) fail(path, "missing \"as\" in client: the variable that will hold it");
+        if (!j.contains("as"))
+          fail(path, "missing \"as\" in client: the variable that will hold it");
         optional_as(j, path, scope, out);
         break;
       case Op::kRequest:
@@ -819,10 +884,9 @@ class Compiler {
           if (it == program_->handlers.end()) {
             std::vector<std::string> names;
             for (const auto& [n, d] : program_->handlers) names.push_back(n);
-            fail(path + "/function",
-                 "undefined handler \"" + out.function + "\"; " +
-                     (names.empty() ? std::string("\"handlers\" defines none")
-                                    : "expected one of " + join(names)));
+            fail(path + "/function", "undefined handler \"" + out.function + "\"; " +
+                                         (names.empty() ? std::string("\"handlers\" defines none")
+                                                        : "expected one of " + join(names)));
           }
         }
         if (j.contains("args")) exprs(j["args"], path + "/args", scope, out.args);
@@ -844,8 +908,8 @@ class Compiler {
     if (j.contains("except")) {
       const json& ex = j["except"];
       if (!ex.is_array()) {
-        fail(path + "/except", "expected an array of {\"type\", \"as\", \"body\"}, got " +
-                                   json_kind(ex));
+        fail(path + "/except",
+             "expected an array of {\"type\", \"as\", \"body\"}, got " + json_kind(ex));
       } else {
         for (std::size_t i = 0; i < ex.size(); ++i) {
           const std::string at = path + "/except/" + std::to_string(i);
@@ -859,8 +923,9 @@ class Compiler {
           }
           check_fields(c, at, {"type", "as", "body", "comment"});
           if (!c.contains("type")) {
-            fail(at, "missing \"type\": the exception type (or an array of types) it catches; "
-                     "\"Exception\" catches every error except CancelledError");
+            fail(at,
+                 "missing \"type\": the exception type (or an array of types) it catches; "
+                 "\"Exception\" catches every error except CancelledError");
           } else if (c["type"].is_array()) {
             for (std::size_t k = 0; k < c["type"].size(); ++k) {
               if (check_identifier(c["type"][k], at + "/type/" + std::to_string(k),

@@ -17,9 +17,7 @@ using Clock = std::chrono::steady_clock;
 // The name the trace gives the calling thread when it is not in a task.
 thread_local const char* tl_thread = "thread";
 
-ta::Timeout seconds_timeout(double s) {
-  return ta::Timeout(std::chrono::duration<double>(s));
-}
+ta::Timeout seconds_timeout(double s) { return ta::Timeout(std::chrono::duration<double>(s)); }
 
 std::string join_repr(const std::vector<Value>& values) {
   std::string out;
@@ -126,14 +124,21 @@ Result Run::run() {
   } catch (const std::exception& e) {
     result.error = Error{"", std::string("internal error: ") + e.what()};
   }
+  // Globals may hold task handles whose bodies hold this run: let them go now.
+  std::map<std::string, Value> globals;
+  {
+    std::lock_guard<std::mutex> guard(globals_mutex_);
+    globals.swap(globals_);
+  }
+  globals.clear();
   std::lock_guard<std::mutex> guard(out_mutex_);
   result.output = output_;
   result.trace = trace_;
   if (trace_truncated_) {
-    result.trace.push_back(TraceEvent{
-        std::chrono::duration<double, std::milli>(Clock::now() - start_).count(), "main",
-        std::nullopt, "truncated",
-        "the trace was cut at " + std::to_string(limits_.max_trace_events) + " events"});
+    result.trace.push_back(
+        TraceEvent{std::chrono::duration<double, std::milli>(Clock::now() - start_).count(), "main",
+                   std::nullopt, "truncated",
+                   "the trace was cut at " + std::to_string(limits_.max_trace_events) + " events"});
   }
   result.shutdown_type = shutdown_type_;
   return result;
@@ -167,13 +172,12 @@ void Run::count_step(const std::string& path) {
 }
 
 void Run::wall_time_exceeded(const std::string& path) {
-  limit(path, "wall-time limit reached: the run took longer than " +
-                  [&] {
-                    std::ostringstream s;
-                    s << limits_.wall_time_s;
-                    return s.str();
-                  }() +
-                  " s; is something waiting for ever?");
+  limit(
+      path, "wall-time limit reached: the run took longer than " + [&] {
+        std::ostringstream s;
+        s << limits_.wall_time_s;
+        return s.str();
+      }() + " s; is something waiting for ever?");
 }
 
 std::string Run::check_string(std::string s, const std::string& path) {
@@ -196,8 +200,8 @@ void Run::trace(const char* event, std::string detail) {
     trace_truncated_ = true;
     return;
   }
-  trace_.push_back(TraceEvent{t, task ? "loop" : tl_thread, std::move(task), event,
-                              std::move(detail)});
+  trace_.push_back(
+      TraceEvent{t, task ? "loop" : tl_thread, std::move(task), event, std::move(detail)});
 }
 
 void Run::print(const std::string& line, const std::string& path) {
@@ -267,8 +271,8 @@ double Run::seconds_of(const Expr& expr, Frame& frame, const char* what) {
           expr.path);
   }
   if (!(s >= 0) || s > 1e9) {
-    raise("ValueError", std::string(what) + " must be a number of seconds from 0 to 1e9, got " +
-                            repr(v),
+    raise("ValueError",
+          std::string(what) + " must be a number of seconds from 0 to 1e9, got " + repr(v),
           expr.path);
   }
   return s;
@@ -291,8 +295,7 @@ ta::Timeout Run::default_timeout(RunnerHandle& runner) {
   return runner.runner().options().call_in_loop_timeout;
 }
 
-ta::Timeout Run::bounded(std::optional<ta::Timeout> timeout, ta::Timeout fallback,
-                         bool& clamped) {
+ta::Timeout Run::bounded(std::optional<ta::Timeout> timeout, ta::Timeout fallback, bool& clamped) {
   const ta::Timeout resolved = timeout ? *timeout : fallback;
   const auto left = std::max(deadline_ - Clock::now(), Clock::duration::zero());
   clamped = resolved.is_forever() || resolved.duration() > left;
@@ -528,8 +531,7 @@ Run::Flow Run::exec(const Step& step, Frame& frame) {
   };
   // Thread side: blocks in `fn(timeout)`, bounded by the run's wall time; records
   // the blocking when `will_block` says it will block.
-  auto blocking = [&](ta::Timeout fallback, bool will_block, const std::string& what,
-                      auto&& fn) {
+  auto blocking = [&](ta::Timeout fallback, bool will_block, const std::string& what, auto&& fn) {
     bool clamped = false;
     const ta::Timeout t = bounded(timeout_of(step, frame), fallback, clamped);
     if (will_block) trace("blocked", what);
@@ -596,10 +598,14 @@ Run::Flow Run::exec(const Step& step, Frame& frame) {
       }
       return Flow::kNext;
     }
-    case Op::kBreak: return Flow::kBreak;
-    case Op::kContinue: return Flow::kContinue;
-    case Op::kPass: return Flow::kNext;
-    case Op::kTry: return exec_try(step, frame);
+    case Op::kBreak:
+      return Flow::kBreak;
+    case Op::kContinue:
+      return Flow::kContinue;
+    case Op::kPass:
+      return Flow::kNext;
+    case Op::kTry:
+      return exec_try(step, frame);
     case Op::kRaise: {
       if (!step.error_type.empty()) {
         const std::string message = step.message ? str(eval(*step.message, frame)) : "";
@@ -711,11 +717,10 @@ Run::Flow Run::exec(const Step& step, Frame& frame) {
       return Flow::kNext;
     case Op::kSpin: {
       const bool bounded_spin = step.seconds.has_value();
-      const auto until =
-          bounded_spin ? Clock::now() + std::chrono::duration_cast<Clock::duration>(
-                                            std::chrono::duration<double>(
-                                                seconds_of(*step.seconds, frame, "seconds")))
-                       : Clock::time_point::max();
+      const auto until = bounded_spin ? Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                                           std::chrono::duration<double>(seconds_of(
+                                                               *step.seconds, frame, "seconds")))
+                                      : Clock::time_point::max();
       trace("spin", bounded_spin ? "for " + repr(eval(*step.seconds, frame)) + " s"
                                  : "for ever, never suspending");
       for (;;) {
@@ -815,8 +820,7 @@ Run::Flow Run::exec(const Step& step, Frame& frame) {
       const bool full = h->queue.full();
       if (!full) trace("put", what);
       if (step.op == Op::kPut) {
-        suspending(full, "put " + h->name + " (full)",
-                   [&] { h->queue.put(item, task_timeout()); });
+        suspending(full, "put " + h->name + " (full)", [&] { h->queue.put(item, task_timeout()); });
       } else {
         blocking(h->default_timeout, full, "put_wait " + h->name,
                  [&](ta::Timeout t) { h->queue.put_wait(item, t); });
@@ -886,7 +890,8 @@ Run::Flow Run::exec(const Step& step, Frame& frame) {
         server = (*it)->server.get();
       }
       if (!server) raise("RuntimeError", "client needs an enclosing with_server", path);
-      eval_as(Value(std::make_shared<ClientHandle>(ClientHandle{step.as, ScenarioClient(*server)})));
+      eval_as(
+          Value(std::make_shared<ClientHandle>(ClientHandle{step.as, ScenarioClient(*server)})));
       return Flow::kNext;
     }
     case Op::kRequest: {
@@ -928,25 +933,44 @@ Value Run::arith(const Expr& expr, const Value& a, const Value& b) {
   };
   const char* symbol = "";
   switch (expr.kind) {
-    case ExprKind::kAdd: symbol = "+"; break;
-    case ExprKind::kSub: symbol = "-"; break;
-    case ExprKind::kMul: symbol = "*"; break;
-    case ExprKind::kDiv: symbol = "/"; break;
-    case ExprKind::kFloorDiv: symbol = "//"; break;
-    default: symbol = "%"; break;
+    case ExprKind::kAdd:
+      symbol = "+";
+      break;
+    case ExprKind::kSub:
+      symbol = "-";
+      break;
+    case ExprKind::kMul:
+      symbol = "*";
+      break;
+    case ExprKind::kDiv:
+      symbol = "/";
+      break;
+    case ExprKind::kFloorDiv:
+      symbol = "//";
+      break;
+    default:
+      symbol = "%";
+      break;
   }
   auto unsupported = [&]() -> Value {
-    raise("TypeError", std::string("unsupported operand type(s) for ") + symbol + ": '" +
-                           type_name(a) + "' and '" + type_name(b) + "'",
+    raise("TypeError",
+          std::string("unsupported operand type(s) for ") + symbol + ": '" + type_name(a) +
+              "' and '" + type_name(b) + "'",
           expr.path);
   };
   if (ai && bi) {
     std::int64_t r = 0;
     bool overflow = false;
     switch (expr.kind) {
-      case ExprKind::kAdd: overflow = __builtin_add_overflow(*ai, *bi, &r); break;
-      case ExprKind::kSub: overflow = __builtin_sub_overflow(*ai, *bi, &r); break;
-      case ExprKind::kMul: overflow = __builtin_mul_overflow(*ai, *bi, &r); break;
+      case ExprKind::kAdd:
+        overflow = __builtin_add_overflow(*ai, *bi, &r);
+        break;
+      case ExprKind::kSub:
+        overflow = __builtin_sub_overflow(*ai, *bi, &r);
+        break;
+      case ExprKind::kMul:
+        overflow = __builtin_mul_overflow(*ai, *bi, &r);
+        break;
       case ExprKind::kDiv:
         if (*bi == 0) raise("ZeroDivisionError", "division by zero", expr.path);
         return Value(static_cast<double>(*ai) / static_cast<double>(*bi));
@@ -966,9 +990,12 @@ Value Run::arith(const Expr& expr, const Value& a, const Value& b) {
   double x = 0, y = 0;
   if (as_double(a, x) && as_double(b, y)) {
     switch (expr.kind) {
-      case ExprKind::kAdd: return Value(x + y);
-      case ExprKind::kSub: return Value(x - y);
-      case ExprKind::kMul: return Value(x * y);
+      case ExprKind::kAdd:
+        return Value(x + y);
+      case ExprKind::kSub:
+        return Value(x - y);
+      case ExprKind::kMul:
+        return Value(x * y);
       default:
         if (y == 0) raise("ZeroDivisionError", "float division by zero", expr.path);
         if (expr.kind == ExprKind::kDiv) return Value(x / y);
@@ -1027,23 +1054,30 @@ bool Run::compare(const Expr& expr, const Value& a, const Value& b) {
     const int c = a.get<std::string>()->compare(*b.get<std::string>());
     order = c < 0 ? -1 : c > 0 ? 1 : 0;
   } else {
-    raise("TypeError", "'<' not supported between instances of '" + type_name(a) + "' and '" +
-                           type_name(b) + "'",
-          expr.path);
+    raise(
+        "TypeError",
+        "'<' not supported between instances of '" + type_name(a) + "' and '" + type_name(b) + "'",
+        expr.path);
   }
   switch (expr.kind) {
-    case ExprKind::kLt: return order < 0;
-    case ExprKind::kLe: return order <= 0;
-    case ExprKind::kGt: return order > 0;
-    default: return order >= 0;
+    case ExprKind::kLt:
+      return order < 0;
+    case ExprKind::kLe:
+      return order <= 0;
+    case ExprKind::kGt:
+      return order > 0;
+    default:
+      return order >= 0;
   }
 }
 
 Value Run::eval(const Expr& expr, Frame& frame) {
   count_step(expr.path);
   switch (expr.kind) {
-    case ExprKind::kLiteral: return expr.literal;
-    case ExprKind::kVar: return lookup(expr.name, frame, expr.path);
+    case ExprKind::kLiteral:
+      return expr.literal;
+    case ExprKind::kVar:
+      return lookup(expr.name, frame, expr.path);
     case ExprKind::kTuple: {
       Tuple items;
       std::size_t total = 0;
@@ -1078,19 +1112,24 @@ Value Run::eval(const Expr& expr, Frame& frame) {
       Value a = eval(expr.args[0], frame);
       return truthy(a) ? a : eval(expr.args[1], frame);
     }
-    case ExprKind::kNot: return Value(!truthy(eval(expr.args[0], frame)));
+    case ExprKind::kNot:
+      return Value(!truthy(eval(expr.args[0], frame)));
     case ExprKind::kNeg: {
       Value a = eval(expr.args[0], frame);
       if (const auto* i = a.get<std::int64_t>()) {
-        if (*i == INT64_MIN) raise("OverflowError", "integer result out of the 64-bit range", expr.path);
+        if (*i == INT64_MIN)
+          raise("OverflowError", "integer result out of the 64-bit range", expr.path);
         return Value(-*i);
       }
       if (const auto* d = a.get<double>()) return Value(-*d);
       raise("TypeError", "bad operand type for unary -: '" + type_name(a) + "'", expr.path);
     }
-    case ExprKind::kStr: return Value(check_string(str(eval(expr.args[0], frame)), expr.path));
-    case ExprKind::kRepr: return Value(check_string(repr(eval(expr.args[0], frame)), expr.path));
-    case ExprKind::kTypeName: return Value(type_name(eval(expr.args[0], frame)));
+    case ExprKind::kStr:
+      return Value(check_string(str(eval(expr.args[0], frame)), expr.path));
+    case ExprKind::kRepr:
+      return Value(check_string(repr(eval(expr.args[0], frame)), expr.path));
+    case ExprKind::kTypeName:
+      return Value(type_name(eval(expr.args[0], frame)));
     case ExprKind::kExceptions: {
       Value v = eval(expr.args[0], frame);
       const auto* e = v.get<std::shared_ptr<const ErrorValue>>();
@@ -1118,12 +1157,15 @@ Value Run::eval(const Expr& expr, Frame& frame) {
     case ExprKind::kFull:
       return Value(handle_of<QueueHandle>(expr.name, frame, expr.path, "Queue")->queue.full());
     case ExprKind::kShutdownType:
-      return Value(std::string(ta::to_string(
-          handle_of<RunnerHandle>(expr.name, frame, expr.path, "Runner")->runner().shutdown_type())));
+      return Value(
+          std::string(ta::to_string(handle_of<RunnerHandle>(expr.name, frame, expr.path, "Runner")
+                                        ->runner()
+                                        .shutdown_type())));
     case ExprKind::kIsRunning:
       return Value(
           handle_of<RunnerHandle>(expr.name, frame, expr.path, "Runner")->runner().is_running());
-    case ExprKind::kInTask: return Value(ta::in_task());
+    case ExprKind::kInTask:
+      return Value(ta::in_task());
   }
   return Value();
 }

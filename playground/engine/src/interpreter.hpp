@@ -26,7 +26,7 @@ namespace playground {
 struct Frame {
   bool in_task = false;
   std::unordered_map<std::string, Value> locals;
-  std::vector<RunnerHandle*> runners;  // innermost last; a task's is its own runner
+  std::vector<RunnerHandle*> runners;        // innermost last; a task's is its own runner
   std::vector<std::exception_ptr> handling;  // errors being handled (for a bare raise)
   Value returned;
 };

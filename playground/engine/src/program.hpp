@@ -13,12 +13,38 @@
 namespace playground {
 
 enum class ExprKind {
-  kLiteral, kVar, kTuple,
-  kAdd, kSub, kMul, kDiv, kFloorDiv, kMod,
-  kEq, kNe, kLt, kLe, kGt, kGe,
-  kAnd, kOr, kNot, kNeg,
-  kStr, kRepr, kTypeName, kExceptions,
-  kDone, kCancelled, kIsSet, kQsize, kEmpty, kFull, kShutdownType, kIsRunning, kInTask,
+  kLiteral,
+  kVar,
+  kTuple,
+  kAdd,
+  kSub,
+  kMul,
+  kDiv,
+  kFloorDiv,
+  kMod,
+  kEq,
+  kNe,
+  kLt,
+  kLe,
+  kGt,
+  kGe,
+  kAnd,
+  kOr,
+  kNot,
+  kNeg,
+  kStr,
+  kRepr,
+  kTypeName,
+  kExceptions,
+  kDone,
+  kCancelled,
+  kIsSet,
+  kQsize,
+  kEmpty,
+  kFull,
+  kShutdownType,
+  kIsRunning,
+  kInTask,
 };
 
 struct Expr {
@@ -30,13 +56,47 @@ struct Expr {
 };
 
 enum class Op {
-  kSet, kPrint, kIf, kWhile, kFor, kBreak, kContinue, kPass, kTry, kRaise, kAssert, kReturn,
-  kWithRunner, kWithServer, kCreateTask, kCreateBackgroundTask, kWait, kResult, kCancel,
-  kSleep, kYield, kSpin,
-  kEvent, kSetEvent, kClearEvent, kWaitAsync,
-  kQueue, kGet, kPut, kGetWait, kPutWait, kTryGet, kTryPut,
-  kFuture, kSetResult, kSetException, kResultWait,
-  kWaitForNextIteration, kClient, kRequest, kProcess,
+  kSet,
+  kPrint,
+  kIf,
+  kWhile,
+  kFor,
+  kBreak,
+  kContinue,
+  kPass,
+  kTry,
+  kRaise,
+  kAssert,
+  kReturn,
+  kWithRunner,
+  kWithServer,
+  kCreateTask,
+  kCreateBackgroundTask,
+  kWait,
+  kResult,
+  kCancel,
+  kSleep,
+  kYield,
+  kSpin,
+  kEvent,
+  kSetEvent,
+  kClearEvent,
+  kWaitAsync,
+  kQueue,
+  kGet,
+  kPut,
+  kGetWait,
+  kPutWait,
+  kTryGet,
+  kTryPut,
+  kFuture,
+  kSetResult,
+  kSetException,
+  kResultWait,
+  kWaitForNextIteration,
+  kClient,
+  kRequest,
+  kProcess,
 };
 
 struct Step;
@@ -66,13 +126,13 @@ struct TaskDef;
 struct Step {
   Op op = Op::kPass;
   std::string path;
-  std::string target;  // the variable naming the handle the step acts on
-  bool second_kind = false;  // wait: an event, result: a future (rather than a task)
-  std::string as;      // the variable the step's result goes to
-  std::string var;     // set, for
-  std::string error_type;  // raise, set_exception
+  std::string target;             // the variable naming the handle the step acts on
+  bool second_kind = false;       // wait: an event, result: a future (rather than a task)
+  std::string as;                 // the variable the step's result goes to
+  std::string var;                // set, for
+  std::string error_type;         // raise, set_exception
   const TaskDef* task = nullptr;  // create_task
-  std::string function;   // request
+  std::string function;           // request
   std::optional<Expr> value, cond, timeout, message, error, seconds, maxsize, name;
   std::vector<Expr> args;  // create_task, request, print, for's range
   Block body, orelse, finally;

@@ -45,8 +45,8 @@ std::string float_repr(double x) {
     out = digits.substr(0, 1);
     if (digits.size() > 1) out += "." + digits.substr(1);
     const int mag = exponent < 0 ? -exponent : exponent;
-    out += std::string("e") + (exponent < 0 ? "-" : "+") + (mag < 10 ? "0" : "") +
-           std::to_string(mag);
+    out +=
+        std::string("e") + (exponent < 0 ? "-" : "+") + (mag < 10 ? "0" : "") + std::to_string(mag);
   }
   return negative ? "-" + out : out;
 }
@@ -58,10 +58,18 @@ std::string string_repr(const std::string& s) {
   std::string out(1, quote);
   for (const char c : s) {
     switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c == quote) {
           out += '\\';
@@ -87,15 +95,13 @@ std::string tuple_repr(const Tuple& items) {
 
 std::string error_repr(const ErrorValue& e) {
   if (e.type == "ExceptionGroup") {
-    return "ExceptionGroup(" + string_repr(e.message) + ", [" +
-           [&] {
-             std::string m;
-             for (std::size_t i = 0; i < e.members.size(); ++i) {
-               m += (i ? ", " : "") + repr(e.members[i]);
-             }
-             return m;
-           }() +
-           "])";
+    return "ExceptionGroup(" + string_repr(e.message) + ", [" + [&] {
+      std::string m;
+      for (std::size_t i = 0; i < e.members.size(); ++i) {
+        m += (i ? ", " : "") + repr(e.members[i]);
+      }
+      return m;
+    }() + "])";
   }
   return e.type + "(" + (e.message.empty() ? "" : string_repr(e.message)) + ")";
 }
@@ -192,7 +198,7 @@ bool equal(const Value& a, const Value& b) {
     if (const auto* b = v.get<bool>()) return out = *b ? 1.0 : 0.0, true;
     return false;
   };
-  if (const auto *x = a.get<std::int64_t>(), *y = b.get<std::int64_t>(); x && y) return *x == *y;
+  if (const auto* x = a.get<std::int64_t>(), *y = b.get<std::int64_t>(); x && y) return *x == *y;
   double x = 0, y = 0;
   if (number(a, x) && number(b, y)) return x == y;
   if (a.v.index() != b.v.index()) return false;

@@ -72,7 +72,8 @@ TEST_CASE("validation: undefined names are caught before running") {
     CHECK(contains(e.message, "undefined variable \"in_queue\""));
   }
   SECTION("a variable in an expression") {
-    const auto e = only_error(R"({"main": [{"op": "print", "value": {"add": [1, {"var": "x"}]}}]})");
+    const auto e =
+        only_error(R"({"main": [{"op": "print", "value": {"add": [1, {"var": "x"}]}}]})");
     CHECK(e.path == "/main/0/value/add/1/var");
     CHECK(contains(e.message, "undefined variable \"x\""));
   }
@@ -91,8 +92,8 @@ TEST_CASE("validation: undefined names are caught before running") {
 
 TEST_CASE("validation: steps in the wrong place say what to use instead") {
   SECTION("task-side get on the main thread") {
-    const auto e = only_error(with_runner(
-        R"([{"op": "queue", "as": "q"}, {"op": "get", "queue": "q"}])"));
+    const auto e =
+        only_error(with_runner(R"([{"op": "queue", "as": "q"}, {"op": "get", "queue": "q"}])"));
     CHECK(e.path == "/main/0/body/1/op");
     CHECK(contains(e.message, "use get_wait"));
   }
@@ -102,7 +103,8 @@ TEST_CASE("validation: steps in the wrong place say what to use instead") {
     CHECK(contains(e.message, "result"));
   }
   SECTION("create_task without a runner") {
-    const auto e = only_error(R"({"tasks": {"w": {"body": []}}, "main": [{"op": "create_task", "task": "w"}]})");
+    const auto e = only_error(
+        R"({"tasks": {"w": {"body": []}}, "main": [{"op": "create_task", "task": "w"}]})");
     CHECK(e.path == "/main/0/op");
     CHECK(contains(e.message, "with_runner"));
   }
@@ -115,10 +117,12 @@ TEST_CASE("validation: shapes, fields and arguments") {
   const auto field = validate(R"({"main": [{"op": "print", "valeu": 1}]})");
   REQUIRE(field.size() == 2);
   CHECK(field[0].path == "/main/0/valeu");
-  CHECK(contains(field[0].message, "unknown field \"valeu\"; expected one of op, comment, value, values"));
+  CHECK(contains(field[0].message,
+                 "unknown field \"valeu\"; expected one of op, comment, value, values"));
   CHECK(field[1].path == "/main/0");
   CHECK(contains(field[1].message, "print takes \"value\""));
-  const auto args = only_error(with_runner(R"([{"op": "create_task", "task": "worker", "args": [1]}])"));
+  const auto args =
+      only_error(with_runner(R"([{"op": "create_task", "task": "worker", "args": [1]}])"));
   CHECK(args.path == "/main/0/body/0/args");
   CHECK(contains(args.message, "takes 0 argument(s)"));
   const auto op = only_error(R"({"main": [{"op": "sleep", "seconds": {"pow": [2, 3]}}]})");
@@ -168,7 +172,8 @@ TEST_CASE("runs: try, except and finally follow Python") {
       {"op": "try", "body": [{"op": "print", "value": {"div": [1, 0]}}],
        "except": [{"type": "ZeroDivisionError", "as": "z", "body": [{"op": "print", "value": {"str": {"var": "z"}}}]}]}]})");
   REQUIRE(r.ok);
-  CHECK(r.output == std::vector<std::string>{"caught KeyError('k')", "finally", "division by zero"});
+  CHECK(r.output ==
+        std::vector<std::string>{"caught KeyError('k')", "finally", "division by zero"});
 }
 
 TEST_CASE("runs: an uncaught error fails the run at the step that raised it") {
@@ -185,38 +190,45 @@ TEST_CASE("bounds: hitting one ends the run with an error that names it") {
   Limits limits;
   SECTION("steps") {
     limits.max_steps = 5000;
-    const Result r = run_scenario(R"({"main": [{"op": "while", "cond": true, "body": [{"op": "pass"}]}]})", limits);
+    const Result r = run_scenario(
+        R"({"main": [{"op": "while", "cond": true, "body": [{"op": "pass"}]}]})", limits);
     REQUIRE_FALSE(r.ok);
     CHECK(contains(r.error->message, "step limit reached"));
     CHECK(r.error->path.rfind("/main/0", 0) == 0);
   }
   SECTION("steps in a task stop the main thread too") {
     limits.max_steps = 5000;
-    const Result r = run_scenario(with_runner(
-        R"([{"op": "create_task", "task": "worker"}, {"op": "while", "cond": true, "body": [{"op": "sleep", "seconds": 0.001}]}])",
-        R"([{"op": "while", "cond": true, "body": [{"op": "yield"}]}])"), limits);
+    const Result r = run_scenario(
+        with_runner(
+            R"([{"op": "create_task", "task": "worker"}, {"op": "while", "cond": true, "body": [{"op": "sleep", "seconds": 0.001}]}])",
+            R"([{"op": "while", "cond": true, "body": [{"op": "yield"}]}])"),
+        limits);
     REQUIRE_FALSE(r.ok);
     CHECK(contains(r.error->message, "step limit reached"));
   }
   SECTION("tasks") {
     limits.max_tasks = 10;
-    const Result r = run_scenario(with_runner(
-        R"([{"op": "for", "var": "i", "range": 11, "body": [{"op": "create_task", "task": "worker"}]}])"), limits);
+    const Result r = run_scenario(
+        with_runner(
+            R"([{"op": "for", "var": "i", "range": 11, "body": [{"op": "create_task", "task": "worker"}]}])"),
+        limits);
     REQUIRE_FALSE(r.ok);
     CHECK(r.error->path == "/main/0/body/0/body/0");
     CHECK(contains(r.error->message, "task limit reached: at most 10 tasks"));
   }
   SECTION("queue maxsize") {
     limits.max_queue_items = 100;
-    const Result r = run_scenario(with_runner(R"([{"op": "queue", "as": "q", "maxsize": 1000}])"), limits);
+    const Result r =
+        run_scenario(with_runner(R"([{"op": "queue", "as": "q", "maxsize": 1000}])"), limits);
     REQUIRE_FALSE(r.ok);
     CHECK(r.error->path == "/main/0/body/0/maxsize");
     CHECK(contains(r.error->message, "queue limit reached"));
   }
   SECTION("items in an unbounded queue") {
     limits.max_queue_items = 100;
-    const Result r = run_scenario(with_runner(
-        R"([{"op": "queue", "as": "q"}, {"op": "while", "cond": true, "body": [{"op": "put_wait", "queue": "q", "value": 1}]}])"),
+    const Result r = run_scenario(
+        with_runner(
+            R"([{"op": "queue", "as": "q"}, {"op": "while", "cond": true, "body": [{"op": "put_wait", "queue": "q", "value": 1}]}])"),
         limits);
     REQUIRE_FALSE(r.ok);
     CHECK(contains(r.error->message, "q holds 100 items"));
@@ -224,8 +236,10 @@ TEST_CASE("bounds: hitting one ends the run with an error that names it") {
   SECTION("wall time, while the main thread waits for ever") {
     limits.wall_time_s = 0.3;
     const auto start = std::chrono::steady_clock::now();
-    const Result r = run_scenario(with_runner(
-        R"([{"op": "queue", "as": "q"}, {"op": "get_wait", "queue": "q", "timeout": null}])"), limits);
+    const Result r = run_scenario(
+        with_runner(
+            R"([{"op": "queue", "as": "q"}, {"op": "get_wait", "queue": "q", "timeout": null}])"),
+        limits);
     REQUIRE_FALSE(r.ok);
     CHECK(r.error->path == "/main/0/body/1");
     CHECK(contains(r.error->message, "wall-time limit reached"));
@@ -237,7 +251,8 @@ TEST_CASE("bounds: hitting one ends the run with an error that names it") {
     const Result r = run_scenario(R"({"tasks": {"w": {"body": [{"op": "spin"}]}}, "main": [
         {"op": "with_runner", "as": "r", "options": {"exit_timeout": null}, "body": [
           {"op": "create_task", "task": "w"}]},
-        {"op": "print", "value": {"shutdown_type": "r"}}]})", limits);
+        {"op": "print", "value": {"shutdown_type": "r"}}]})",
+                                  limits);
     REQUIRE_FALSE(r.ok);
     CHECK(r.error->path == "/tasks/w/body/0");
     CHECK(contains(r.error->message, "wall-time limit reached"));
@@ -245,7 +260,9 @@ TEST_CASE("bounds: hitting one ends the run with an error that names it") {
   }
   SECTION("output lines") {
     limits.max_output_lines = 3;
-    const Result r = run_scenario(R"({"main": [{"op": "for", "var": "i", "range": 5, "body": [{"op": "print", "value": 1}]}]})", limits);
+    const Result r = run_scenario(
+        R"({"main": [{"op": "for", "var": "i", "range": 5, "body": [{"op": "print", "value": 1}]}]})",
+        limits);
     REQUIRE_FALSE(r.ok);
     CHECK(r.output.size() == 3);
     CHECK(contains(r.error->message, "output limit reached"));
@@ -305,7 +322,8 @@ TEST_CASE("trace: suspensions, queues, requests and answers") {
 }
 
 TEST_CASE("the JSON forms of the contract") {
-  const auto result = nlohmann::json::parse(playground::result_to_json(run_scenario(scenario("background"))));
+  const auto result =
+      nlohmann::json::parse(playground::result_to_json(run_scenario(scenario("background"))));
   CHECK(result["ok"] == true);
   CHECK(result["output"] == nlohmann::json::array({"10"}));
   CHECK(result["error"].is_null());
@@ -314,13 +332,15 @@ TEST_CASE("the JSON forms of the contract") {
   for (const auto& key : {"t_ms", "thread", "task", "event", "detail"}) {
     CHECK(result["trace"][0].contains(key));
   }
-  const auto failed = nlohmann::json::parse(playground::validation_to_json(validate("{\"main\": 3}")));
+  const auto failed =
+      nlohmann::json::parse(playground::validation_to_json(validate("{\"main\": 3}")));
   CHECK(failed["ok"] == false);
   CHECK(failed["errors"][0]["path"] == "/main");
 }
 
 TEST_CASE("the schema lists exactly the engine's ops and operators") {
-  const auto schema = nlohmann::json::parse(read_file(std::string(PLAYGROUND_DIR) + "/schema/scenario.schema.json"));
+  const auto schema = nlohmann::json::parse(
+      read_file(std::string(PLAYGROUND_DIR) + "/schema/scenario.schema.json"));
   std::vector<std::string> ops = schema["definitions"]["step"]["properties"]["op"]["enum"];
   CHECK(ops == playground::op_names());
   std::vector<std::string> operators;
@@ -335,8 +355,9 @@ TEST_CASE("no input crashes validate or run_scenario") {
   std::mt19937 random(12345);
   Limits limits;
   limits.wall_time_s = 0.5;
-  const std::vector<std::string> slugs = {"background", "events", "queues", "control-inversion",
-                                          "errors", "futures", "cancellation", "bounded-queue"};
+  const std::vector<std::string> slugs = {"background",        "events",       "queues",
+                                          "control-inversion", "errors",       "futures",
+                                          "cancellation",      "bounded-queue"};
   const std::string alphabet = "{}[]\":,0123456789-.eE ntrufalsbopvq\\";
   int runs = 0;
   for (const auto& slug : slugs) {
@@ -347,9 +368,15 @@ TEST_CASE("no input crashes validate or run_scenario") {
       for (int k = 0; k < edits && !doc.empty(); ++k) {
         const std::size_t at = random() % doc.size();
         switch (random() % 3) {
-          case 0: doc[at] = alphabet[random() % alphabet.size()]; break;
-          case 1: doc.erase(at, 1 + random() % 20); break;
-          default: doc.insert(at, doc.substr(at, random() % 30)); break;
+          case 0:
+            doc[at] = alphabet[random() % alphabet.size()];
+            break;
+          case 1:
+            doc.erase(at, 1 + random() % 20);
+            break;
+          default:
+            doc.insert(at, doc.substr(at, random() % 30));
+            break;
         }
       }
       CHECK_NOTHROW(validate(doc, limits));

@@ -38,10 +38,10 @@ struct Error {
 
 // One thing that happened during a run.
 struct TraceEvent {
-  double t_ms = 0;         // since the run started
-  std::string thread;      // "main", "loop", or a thread's name
+  double t_ms = 0;                  // since the run started
+  std::string thread;               // "main", "loop", or a thread's name
   std::optional<std::string> task;  // the task it happened in, if any
-  std::string event;       // started, suspended, resumed, finished, cancelled, failed, set, ...
+  std::string event;  // started, suspended, resumed, finished, cancelled, failed, set, ...
   std::string detail;
 };
 
@@ -49,7 +49,7 @@ struct Result {
   bool ok = false;
   std::vector<std::string> output;  // printed lines, in order
   std::vector<TraceEvent> trace;
-  std::optional<Error> error;       // why the run failed (ok == false)
+  std::optional<Error> error;                // why the run failed (ok == false)
   std::optional<std::string> shutdown_type;  // how the last runner ended, if one ran
 };
 
