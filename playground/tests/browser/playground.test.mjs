@@ -123,12 +123,16 @@ async function replaceEditorText(page, text) {
   await page.keyboard.insertText(text);
 }
 
-// Waits for the run started by the caller to end; returns the output's state.
-async function waitForRunEnd(page) {
-  await page.waitForSelector('[data-testid="output"][data-state="done"], [data-testid="output"][data-state="failed"], [data-testid="output"][data-state="stopped"]', {
-    timeout: RUN_MS,
-  });
-  return page.getAttribute('[data-testid="output"]', 'data-state');
+// Waits for the run started by the caller to end; returns the output's state
+// ('done', 'failed' or 'stopped'). A run that did not end as `expected` fails
+// the test with the page's own words about it.
+async function waitForRunEnd(page, expected = 'done') {
+  const ended = ['done', 'failed', 'stopped'].map((state) => `[data-testid="output"][data-state="${state}"]`);
+  await page.waitForSelector(ended.join(', '), { timeout: RUN_MS });
+  const state = await page.getAttribute('[data-testid="output"]', 'data-state');
+  const info = await page.textContent('[data-testid="run-info"]');
+  assert.equal(state, expected, `the run ended ${state}: ${info}`);
+  return state;
 }
 
 async function runToEnd(page) {
@@ -136,7 +140,7 @@ async function runToEnd(page) {
   await page.waitForSelector('body[data-run-state="running"], [data-testid="output"][data-state="done"]', {
     timeout: RUN_MS,
   });
-  return waitForRunEnd(page);
+  return waitForRunEnd(page, 'done');
 }
 
 function taskNames(trace) {
@@ -157,7 +161,7 @@ describe('cookbook scenarios', () => {
       const scenario = await readFile(join(SCENARIOS, `${slug}.json`), 'utf8');
       assert.equal(await editorText(page), scenario);
 
-      assert.equal(await runToEnd(page), 'done');
+      await runToEnd(page);
       const output = await page.textContent('[data-testid="output"]');
       assert.equal(output.trimEnd(), await expectedOutput(slug));
 
@@ -184,7 +188,7 @@ describe('editing', () => {
     const page = await openPage('?example=background');
     await page.click('[data-testid="editor"] .cm-content');
     await page.keyboard.press('Control+Enter');
-    assert.equal(await waitForRunEnd(page), 'done');
+    await waitForRunEnd(page, 'done');
     assert.equal((await page.textContent('[data-testid="output"]')).trimEnd(), await expectedOutput('background'));
     await page.close();
   });
@@ -244,7 +248,7 @@ describe('running off the page thread', () => {
     assert.ok(Date.now() - started < 5_000, 'the page renders frames while the loop is stuck');
     await page.screenshot({ path: join(SCREENSHOTS, 'stuck-loop-running.png'), fullPage: true });
 
-    assert.equal(await waitForRunEnd(page), 'done');
+    await waitForRunEnd(page, 'done');
     assert.equal((await page.textContent('[data-testid="output"]')).trimEnd(), await expectedOutput('stuck-loop'));
     await page.close();
   });
@@ -254,14 +258,14 @@ describe('running off the page thread', () => {
     await page.click('[data-testid="run"]');
     await page.waitForSelector('body[data-run-state="running"]', { timeout: RUN_MS });
     await page.click('[data-testid="stop"]');
-    assert.equal(await waitForRunEnd(page), 'stopped');
+    await waitForRunEnd(page, 'stopped');
     assert.match(await page.textContent('[data-testid="run-info"]'), /Stopped/);
     assert.equal(await page.evaluate(() => window.playground.lastResult), null);
 
     await page.waitForSelector('[data-testid="status"][data-kind="ready"]', { timeout: PAGE_READY_MS });
     await page.selectOption('[data-testid="scenario-select"]', 'background');
     await page.waitForFunction(() => window.playground.editorText().length > 0 && new URL(location.href).searchParams.get('example') === 'background');
-    assert.equal(await runToEnd(page), 'done');
+    await runToEnd(page);
     assert.equal((await page.textContent('[data-testid="output"]')).trimEnd(), await expectedOutput('background'));
     await page.close();
   });
@@ -281,7 +285,7 @@ describe('sharing and hosting', () => {
 
     const shared = await openPage(link);
     assert.equal(await editorText(shared), edited);
-    assert.equal(await runToEnd(shared), 'done');
+    await runToEnd(shared);
     assert.equal((await shared.textContent('[data-testid="output"]')).trimEnd(), await expectedOutput('queues'));
     await shared.close();
   });
@@ -291,7 +295,7 @@ describe('sharing and hosting', () => {
     try {
       const page = await openPage('?example=background', { baseUrl: plain.url });
       assert.equal(await page.evaluate(() => window.crossOriginIsolated), true);
-      assert.equal(await runToEnd(page), 'done');
+      await runToEnd(page);
       assert.equal((await page.textContent('[data-testid="output"]')).trimEnd(), await expectedOutput('background'));
       await page.close();
     } finally {
@@ -301,7 +305,7 @@ describe('sharing and hosting', () => {
 
   test('the layout fits a narrow screen', { timeout: TEST_MS }, async () => {
     const page = await openPage('?example=events', { viewport: { width: 420, height: 900 } });
-    assert.equal(await runToEnd(page), 'done');
+    await runToEnd(page);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow}px`);
     await page.screenshot({ path: join(SCREENSHOTS, 'narrow.png'), fullPage: true });
