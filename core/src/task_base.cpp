@@ -16,7 +16,9 @@ struct CancelRequest final : InboxItem {
 };
 
 TaskBase::TaskBase(std::shared_ptr<EventLoop> loop, std::string name, std::uint64_t sequence)
-    : loop_(std::move(loop)), name_(std::move(name)), sequence_(sequence) {}
+    : loop_(std::move(loop)), name_(std::move(name)), sequence_(sequence) {
+  is_task = true;
+}
 
 TaskBase::~TaskBase() = default;
 

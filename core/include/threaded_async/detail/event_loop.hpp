@@ -155,6 +155,7 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
   void run_ready();
   void idle_wait();
   void resume(TaskBase* task);
+  TaskBase* take_successor();
   void finish(TaskBase* task);
   void register_task(TaskBase* task);
   void cancel_on_loop(TaskBase* task);
@@ -180,6 +181,7 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
 
   // Loop thread only.
   ReadyQueue ready_;
+  ReadyItem* batch_last_ = nullptr;  // the iteration's last ready item; nullptr once it ran
   TimerHeap timers_;
   Fiber* scheduler_fiber_ = nullptr;
   TaskBase* live_head_ = nullptr;  // every task started and not finished

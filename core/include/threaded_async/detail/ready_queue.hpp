@@ -8,6 +8,7 @@ class EventLoop;
 
 struct ReadyItem {
   ReadyItem* ready_next = nullptr;
+  bool is_task = false;  // a TaskBase: a yielding task may switch to it directly
   // Runs on the loop thread when the item reaches the front of the queue.
   virtual void run(EventLoop& loop) = 0;
 
@@ -40,6 +41,8 @@ class ReadyQueue {
 
   // The last item now queued: a loop iteration runs up to and including it.
   ReadyItem* back() const noexcept { return tail_; }
+  // The item pop() would return, or nullptr.
+  ReadyItem* front() const noexcept { return head_; }
 
  private:
   ReadyItem* head_ = nullptr;
