@@ -107,8 +107,10 @@ Run::Run(std::unique_ptr<Program> program, const Limits& limits)
 Result Run::run() {
   tl_thread = "main";
   start_ = Clock::now();
-  deadline_ = start_ + std::chrono::duration_cast<Clock::duration>(
-                           std::chrono::duration<double>(limits_.wall_time_s));
+  const double wall =
+      std::isfinite(limits_.wall_time_s) ? std::clamp(limits_.wall_time_s, 0.0, 86400.0) : 86400.0;
+  deadline_ =
+      start_ + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(wall));
   Result result;
   Frame frame;
   try {
@@ -259,8 +261,7 @@ void Run::raise(const std::string& type, const std::string& message, const std::
 
 // --- Timeouts ------------------------------------------------------------------
 
-double Run::seconds_of(const Expr& expr, Frame& frame, const char* what) {
-  Value v = eval(expr, frame);
+double Run::seconds_of(const Value& v, const std::string& path, const char* what) {
   double s = 0;
   if (const auto* i = v.get<std::int64_t>()) {
     s = static_cast<double>(*i);
@@ -268,27 +269,20 @@ double Run::seconds_of(const Expr& expr, Frame& frame, const char* what) {
     s = *d;
   } else {
     raise("TypeError", std::string(what) + " must be a number of seconds, not " + type_name(v),
-          expr.path);
+          path);
   }
   if (!(s >= 0) || s > 1e9) {
     raise("ValueError",
-          std::string(what) + " must be a number of seconds from 0 to 1e9, got " + repr(v),
-          expr.path);
+          std::string(what) + " must be a number of seconds from 0 to 1e9, got " + repr(v), path);
   }
   return s;
 }
 
 std::optional<ta::Timeout> Run::timeout_of(const Step& step, Frame& frame) {
   if (!step.timeout) return std::nullopt;
-  if (step.timeout->kind == ExprKind::kLiteral && step.timeout->literal.is_none()) {
-    return ta::Timeout::forever();
-  }
-  Value v = eval(*step.timeout, frame);
+  const Value v = eval(*step.timeout, frame);
   if (v.is_none()) return ta::Timeout::forever();
-  Expr literal;
-  literal.path = step.timeout->path;
-  literal.literal = v;
-  return seconds_timeout(seconds_of(literal, frame, "timeout"));
+  return seconds_timeout(seconds_of(v, step.timeout->path, "timeout"));
 }
 
 ta::Timeout Run::default_timeout(RunnerHandle& runner) {
@@ -374,7 +368,13 @@ void Run::handle(ta::ExecutionRequest& request, ta::Promise& future) {
   Frame frame;
   for (std::size_t i = 0; i < args.size(); ++i) frame.locals[def.params[i]] = std::move(args[i]);
   frame.locals["future"] = Value(std::make_shared<PromiseHandle>(PromiseHandle{call, future}));
-  exec_block(def.body, frame);
+  try {
+    exec_block(def.body, frame);
+  } catch (...) {
+    // Server::process hands the error to the client as the request's answer.
+    trace("failed", call + " raised " + repr(error_value(std::current_exception())));
+    throw;
+  }
 }
 
 // --- Steps ---------------------------------------------------------------------
@@ -698,31 +698,34 @@ Run::Flow Run::exec(const Step& step, Frame& frame) {
       return Flow::kNext;
     }
     case Op::kSleep: {
-      const double s = seconds_of(*step.seconds, frame, "seconds");
+      const double s = seconds_of(eval(*step.seconds, frame), step.seconds->path, "seconds");
+      const std::string what = "sleep " + repr(Value(s));
       if (frame.in_task) {
-        suspending(true, "sleep " + repr(eval(*step.seconds, frame)),
-                   [&] { ta::sleep(std::chrono::duration<double>(s)); });
+        suspending(true, what, [&] { ta::sleep(std::chrono::duration<double>(s)); });
         return Flow::kNext;
       }
       const auto wake = Clock::now() + std::chrono::duration_cast<Clock::duration>(
                                            std::chrono::duration<double>(s));
-      trace("blocked", "sleep " + repr(eval(*step.seconds, frame)));
+      trace("blocked", what);
       std::this_thread::sleep_until(std::min(wake, deadline_));
       if (wake > deadline_) wall_time_exceeded(path);
-      trace("unblocked", "sleep");
+      trace("unblocked", what);
       return Flow::kNext;
     }
     case Op::kYield:
       suspending(true, "yield", [] { ta::yield(); });
       return Flow::kNext;
     case Op::kSpin: {
-      const bool bounded_spin = step.seconds.has_value();
-      const auto until = bounded_spin ? Clock::now() + std::chrono::duration_cast<Clock::duration>(
-                                                           std::chrono::duration<double>(seconds_of(
-                                                               *step.seconds, frame, "seconds")))
-                                      : Clock::time_point::max();
-      trace("spin", bounded_spin ? "for " + repr(eval(*step.seconds, frame)) + " s"
-                                 : "for ever, never suspending");
+      // Never suspends: only the wall-time bound (or a forced stop of the loop) ends it.
+      auto until = Clock::time_point::max();
+      std::string what = "for ever, never suspending";
+      if (step.seconds) {
+        const double s = seconds_of(eval(*step.seconds, frame), step.seconds->path, "seconds");
+        until = Clock::now() +
+                std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s));
+        what = "for " + repr(Value(s)) + " s, never suspending";
+      }
+      trace("spin", what);
       for (;;) {
         const auto now = Clock::now();
         if (now >= until) break;
@@ -901,7 +904,15 @@ Run::Flow Run::exec(const Step& step, Frame& frame) {
       const std::string call = step.function + "(" + join_repr(args) + ")";
       trace("request", call);
       trace("suspended", "waiting for the answer to " + call);
-      Value answer = h->client.request(step.function, std::move(args));
+      Value answer;
+      try {
+        answer = h->client.request(step.function, std::move(args));
+      } catch (const ta::CancelledError&) {
+        throw;
+      } catch (...) {
+        trace("resumed", call + " raised " + repr(error_value(std::current_exception())));
+        throw;
+      }
       trace("resumed", call + " -> " + repr(answer));
       eval_as(answer);
       return Flow::kNext;

@@ -69,7 +69,7 @@ class Run : public std::enable_shared_from_this<Run> {
   ta::Timeout bounded(std::optional<ta::Timeout> timeout, ta::Timeout fallback, bool& clamped);
   // The runner's call_in_loop_timeout, the default of thread-side waits on its primitives.
   static ta::Timeout default_timeout(RunnerHandle& runner);
-  double seconds_of(const Expr& expr, Frame& frame, const char* what);
+  double seconds_of(const Value& value, const std::string& path, const char* what);
   RunnerHandle& current_runner(Frame& frame, const std::string& path);
   [[noreturn]] void wall_time_exceeded(const std::string& path);
 

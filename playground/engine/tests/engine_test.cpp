@@ -387,3 +387,27 @@ TEST_CASE("no input crashes validate or run_scenario") {
     }
   }
 }
+
+TEST_CASE("control inversion: a handler's error is the client's answer") {
+  const Result r = run_scenario(R"({
+    "handlers": {"divide": {"params": ["a", "b"], "body": [
+      {"op": "set_result", "future": "future", "value": {"div": [{"var": "a"}, {"var": "b"}]}}]}},
+    "tasks": {"client_code": {"params": ["client"], "body": [
+      {"op": "request", "client": "client", "function": "divide", "args": [1, 2], "as": "half"},
+      {"op": "print", "value": {"var": "half"}},
+      {"op": "try", "body": [{"op": "request", "client": "client", "function": "divide", "args": [1, 0]}],
+       "except": [{"type": "ZeroDivisionError", "as": "e", "body": [{"op": "print", "value": {"repr": {"var": "e"}}}]}]},
+      {"op": "return", "value": "done"}]}},
+    "main": [{"op": "with_server", "as": "server", "body": [
+      {"op": "client", "as": "client"},
+      {"op": "create_background_task", "task": "client_code", "args": [{"var": "client"}], "as": "t"},
+      {"op": "process"}, {"op": "process"},
+      {"op": "wait", "task": "t", "as": "r"}, {"op": "print", "value": {"var": "r"}}]}]})");
+  INFO((r.error ? r.error->path + ": " + r.error->message : ""));
+  REQUIRE(r.ok);
+  CHECK(r.output ==
+        std::vector<std::string>{"0.5", "ZeroDivisionError('division by zero')", "done"});
+  CHECK(std::any_of(r.trace.begin(), r.trace.end(), [](const playground::TraceEvent& e) {
+    return e.event == "failed" && e.thread == "main" && contains(e.detail, "divide(1, 0) raised");
+  }));
+}
