@@ -28,6 +28,7 @@ class BlockedThread {
   explicit BlockedThread(std::function<void()> call)
       : thread_([this, call = std::move(call)] {
           try {
+            calling_ = true;
             call();
             outcome_ = "returned";
           } catch (const ta::CancelledError&) {
@@ -36,12 +37,15 @@ class BlockedThread {
             outcome_ = e.what();
           }
         }) {}
+  // True once the thread is about to make its call.
+  bool calling() const { return calling_; }
   std::string join() {
     thread_.join();
     return outcome_;
   }
 
  private:
+  std::atomic<bool> calling_{false};
   std::string outcome_;
   std::thread thread_;
 };
@@ -164,7 +168,10 @@ TEST_CASE("threads blocked on the runner wake with CancelledError when it shuts 
   block([event] { event.wait(ta::forever); });
   block([future] { future.result_wait(ta::forever); });
   block([task] { task.wait(ta::forever); });
-  std::this_thread::sleep_for(50ms);  // let them block
+  for (auto& t : threads) {
+    while (!t->calling()) std::this_thread::yield();
+  }
+  std::this_thread::sleep_for(100ms);  // let them block in their calls
 
   const auto start = ta::Clock::now();
   runner.close();

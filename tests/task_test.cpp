@@ -304,6 +304,43 @@ TEST_CASE("result() with a timeout raises EventLoopTimeoutError and the task kee
   REQUIRE(parent.wait() == 3);
 }
 
+TEST_CASE("cancelling a task that waits in result() leaves the awaited task running", "[task]") {
+  ta::AsyncRunner runner;
+  ta::Event go(runner);
+  auto child = runner.create_task([go] {
+    go.as_async_event().wait();
+    return 9;
+  });
+  auto parent = runner.create_task([child] { return child.result(); });
+  runner.wait_for_next_eventloop_iteration();
+  parent.cancel();
+  REQUIRE_THROWS_AS(parent.wait(), ta::CancelledError);
+  REQUIRE_FALSE(child.done());
+  go.set();
+  REQUIRE(child.wait() == 9);
+}
+
+TEST_CASE("a task of one runner waits on another runner's task without blocking its loop",
+          "[task]") {
+  ta::AsyncRunner first;
+  ta::AsyncRunner second;
+  ta::Event go(first);
+  auto slow = first.create_task([go] {
+    go.as_async_event().wait();
+    return 2;
+  });
+  // wait() is the thread-side call, but here it runs in a task of `second`:
+  // it suspends that task, and `second`'s loop goes on running others.
+  auto waiting = second.create_task([slow] { return slow.wait(); });
+  auto other = second.create_task([go]() mutable {
+    ta::sleep(1ms);
+    go.set();
+    return 1;
+  });
+  REQUIRE(other.wait(10s) == 1);
+  REQUIRE(waiting.wait(10s) == 2);
+}
+
 TEST_CASE("yield lets every other ready task run once", "[task]") {
   ta::AsyncRunner runner;
   auto parent = runner.create_task([] {
@@ -332,7 +369,7 @@ TEST_CASE("sleeping tasks wake in the order of their deadlines", "[task]") {
   auto parent = runner.create_task([] {
     std::vector<int> order;
     std::vector<ta::BackgroundTask<void>> sleepers;
-    for (int ms : {60, 20, 40}) {
+    for (int ms : {300, 100, 200}) {
       sleepers.push_back(ta::create_task([&order, ms] {
         ta::sleep(std::chrono::milliseconds(ms));
         order.push_back(ms);
@@ -341,7 +378,7 @@ TEST_CASE("sleeping tasks wake in the order of their deadlines", "[task]") {
     for (auto& s : sleepers) s.result();
     return order;
   });
-  REQUIRE(parent.wait() == std::vector<int>{20, 40, 60});
+  REQUIRE(parent.wait() == std::vector<int>{100, 200, 300});
 }
 
 TEST_CASE("each task keeps its own exception state across suspensions", "[task]") {
