@@ -225,9 +225,11 @@ class Compiler {
                    std::to_string(limits_.max_document_bytes));
       return nullptr;
     }
-    if (nesting_depth(text) > limits_.max_depth) {
-      fail("", "the document nests arrays and objects deeper than " +
-                   std::to_string(limits_.max_depth) + " levels; flatten it");
+    // The depth also bounds the engine's recursion, which runs on task stacks.
+    const std::size_t max_depth = std::min<std::size_t>(limits_.max_depth, 64);
+    if (nesting_depth(text) > max_depth) {
+      fail("", "the document nests arrays and objects deeper than " + std::to_string(max_depth) +
+                   " levels; flatten it");
       return nullptr;
     }
     json doc;

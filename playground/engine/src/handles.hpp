@@ -60,18 +60,20 @@ struct ClientHandle {
 };
 
 class Run;
+struct RunnerHandle;
 
 // A server whose handle_request runs the scenario's handler bodies.
 class ScenarioServer : public ta::Server {
  public:
-  ScenarioServer(Run& run, std::size_t queue_size, ta::RunnerOptions options)
-      : ta::Server(queue_size, std::move(options)), run_(run) {}
+  ScenarioServer(Run& run, RunnerHandle& owner, std::size_t queue_size, ta::RunnerOptions options)
+      : ta::Server(queue_size, std::move(options)), run_(run), owner_(owner) {}
 
  protected:
   void handle_request(ta::ExecutionRequest& request, ta::Promise& future) override;
 
  private:
   Run& run_;
+  RunnerHandle& owner_;  // the handle holding this server
 };
 
 // A runner, or a server with its runner, from with_runner / with_server.

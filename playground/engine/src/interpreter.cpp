@@ -98,7 +98,7 @@ struct TaskBody {
 }  // namespace
 
 void ScenarioServer::handle_request(ta::ExecutionRequest& request, ta::Promise& future) {
-  run_.handle(request, future);
+  run_.handle(request, future, owner_);
 }
 
 Run::Run(std::unique_ptr<Program> program, const Limits& limits)
@@ -350,7 +350,7 @@ Value Run::run_task(const TaskDef& def, std::vector<Value> args, RunnerHandle* r
   return frame.returned;
 }
 
-void Run::handle(ta::ExecutionRequest& request, ta::Promise& future) {
+void Run::handle(ta::ExecutionRequest& request, ta::Promise& future, RunnerHandle& server) {
   auto [function, args] = request.args<std::string, std::vector<Value>>();
   const std::string call = function + "(" + join_repr(args) + ")";
   auto it = program_->handlers.find(function);
@@ -366,6 +366,7 @@ void Run::handle(ta::ExecutionRequest& request, ta::Promise& future) {
   }
   trace("handle", call);
   Frame frame;
+  frame.runners.push_back(&server);
   for (std::size_t i = 0; i < args.size(); ++i) frame.locals[def.params[i]] = std::move(args[i]);
   frame.locals["future"] = Value(std::make_shared<PromiseHandle>(PromiseHandle{call, future}));
   try {
@@ -470,7 +471,8 @@ void Run::exec_with_runner(const Step& step, Frame& frame) {
   auto handle = std::make_shared<RunnerHandle>();
   handle->name = options.name;
   if (server) {
-    handle->server = std::make_unique<ScenarioServer>(*this, step.runner.queue_size, options);
+    handle->server =
+        std::make_unique<ScenarioServer>(*this, *handle, step.runner.queue_size, options);
   } else {
     handle->own = std::make_unique<ta::AsyncRunner>(options);
   }

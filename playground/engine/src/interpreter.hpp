@@ -38,8 +38,8 @@ class Run : public std::enable_shared_from_this<Run> {
   // Runs the main program on the calling thread. Never throws.
   Result run();
 
-  // Runs a handler body for a request (the server's thread).
-  void handle(ta::ExecutionRequest& request, ta::Promise& future);
+  // Runs a handler body for a request (the server's thread, inside process()).
+  void handle(ta::ExecutionRequest& request, ta::Promise& future, RunnerHandle& server);
   // Runs a task body (the loop thread, inside the task).
   Value run_task(const TaskDef& def, std::vector<Value> args, RunnerHandle* runner);
 

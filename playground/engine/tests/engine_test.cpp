@@ -411,3 +411,25 @@ TEST_CASE("control inversion: a handler's error is the client's answer") {
     return e.event == "failed" && e.thread == "main" && contains(e.detail, "divide(1, 0) raised");
   }));
 }
+
+TEST_CASE("control inversion: a handler uses the server's runner") {
+  const Result r = run_scenario(R"({
+    "handlers": {"square": {"params": ["n"], "body": [
+      {"op": "create_task", "task": "multiply", "args": [{"var": "n"}, {"var": "n"}], "as": "t"},
+      {"op": "wait", "task": "t", "as": "product"},
+      {"op": "set_result", "future": "future", "value": {"var": "product"}}]}},
+    "tasks": {
+      "multiply": {"params": ["a", "b"], "body": [{"op": "return", "value": {"mul": [{"var": "a"}, {"var": "b"}]}}]},
+      "client_code": {"params": ["client"], "body": [
+        {"op": "request", "client": "client", "function": "square", "args": [7], "as": "answer"},
+        {"op": "return", "value": {"var": "answer"}}]}},
+    "main": [{"op": "with_server", "as": "server", "body": [
+      {"op": "client", "as": "client"},
+      {"op": "create_background_task", "task": "client_code", "args": [{"var": "client"}], "as": "t"},
+      {"op": "process", "as": "handled"},
+      {"op": "wait", "task": "t", "as": "answer"},
+      {"op": "print", "values": [{"var": "handled"}, {"var": "answer"}]}]}]})");
+  INFO((r.error ? r.error->path + ": " + r.error->message : ""));
+  REQUIRE(r.ok);
+  CHECK(r.output == std::vector<std::string>{"True 49"});
+}

@@ -19,7 +19,7 @@ namespace playground {
 // Bounds on one run; hitting one ends the run with an error that names it.
 struct Limits {
   std::size_t max_document_bytes = 1 << 20;  // size of the JSON text
-  std::size_t max_depth = 48;                // nesting of arrays and objects in the document
+  std::size_t max_depth = 48;                // nesting of arrays and objects (at most 64)
   std::size_t max_tasks = 1000;              // tasks created over the whole run
   std::size_t max_runners = 8;               // runners and servers over the whole run
   std::uint64_t max_steps = 1'000'000;       // steps and expressions executed, all threads
