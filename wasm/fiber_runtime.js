@@ -15,8 +15,9 @@
 //   returns, so pthread_join would wait for ever.
 // - A suspended fiber can be resumed on another worker (after a forced stop the
 //   closing thread runs the dead loop's remaining tasks). Asyncify records the
-//   function to rewind as a per-worker number; every worker numbers the entry
-//   of all fibers (dynCall_vi) first, so that number means the same everywhere.
+//   export to rewind as a number that each worker hands out in the order it
+//   first meets the exports; before its first switch, every worker numbers all
+//   exports in name order, so a number means the same export everywhere.
 // - __cxa_current_exception_type, which this version lacks and
 //   core/src/errors.cpp uses to name exceptions of any type.
 mergeInto(LibraryManager.library, {
@@ -30,11 +31,20 @@ mergeInto(LibraryManager.library, {
     runtimeKeepalivePop();
   },
 
-  ta_fiber_before_switch__deps: ['$taFiberEhStates', '$exceptionCaught',
-                                 '$uncaughtExceptionCount', '$exceptionLast', '$Asyncify'],
-  ta_fiber_before_switch__postset: "Asyncify.getCallStackId('dynCall_vi');",
+  // Whether this worker has numbered the exports (see above).
+  $taFiberExportsNumbered: '0',
+
+  ta_fiber_before_switch__deps: ['$taFiberEhStates', '$taFiberExportsNumbered',
+                                 '$exceptionCaught', '$uncaughtExceptionCount', '$exceptionLast',
+                                 '$Asyncify'],
   ta_fiber_before_switch__sig: 'vii',
   ta_fiber_before_switch: function(from, to) {
+    if (!taFiberExportsNumbered) {
+      taFiberExportsNumbered = 1;
+      if (Asyncify.callStackId === 0) {
+        Object.keys(Module['asm']).sort().forEach(Asyncify.getCallStackId);
+      }
+    }
     if (exceptionCaught.length !== 0 || uncaughtExceptionCount !== 0 || exceptionLast !== 0) {
       taFiberEhStates.set(from, [exceptionCaught, uncaughtExceptionCount, exceptionLast]);
       exceptionCaught = [];

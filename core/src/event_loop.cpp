@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <string>
+#include <thread>
 
 #include "threaded_async/detail/spin_wait.hpp"
 #include "threaded_async/detail/watchdog.hpp"
@@ -604,22 +605,27 @@ void EventLoop::after_stop(bool loop_thread_gone, bool forced) {
 }
 
 // After a forced stop: the stuck task (if a task was stuck) is abandoned on its
-// stack; this thread then runs the loop in the dead thread's place until every
-// other task has unwound from CancelledError, so their destructors run.
+// stack; a fresh thread then runs the loop in the dead thread's place until
+// every other task has unwound from CancelledError, so their destructors run.
+// A thread of its own, because the closing thread may be unable to switch
+// fibers (in wasm, main() under PROXY_TO_PTHREAD runs below a JavaScript frame
+// that Asyncify cannot unwind). The closing thread waits for it.
 void EventLoop::adopt_and_unwind() {
   if (TaskBase* stuck = running_task_.exchange(nullptr)) {
     stuck->outcome_ = Outcome::kCancelled;
     finish(stuck);
   }
-  EventLoop* previous_loop = tls_loop;
-  tls_loop = this;
   fiber_release_thread(scheduler_fiber_);  // the dead thread's, which never got to release it
-  scheduler_fiber_ = fiber_for_thread();
-  begin_shutdown();
-  run();
-  fiber_release_thread(scheduler_fiber_);
   scheduler_fiber_ = nullptr;
-  tls_loop = previous_loop;
+  std::thread([this] {
+    tls_loop = this;
+    scheduler_fiber_ = fiber_for_thread();
+    begin_shutdown();
+    run();
+    fiber_release_thread(scheduler_fiber_);
+    scheduler_fiber_ = nullptr;
+    tls_loop = nullptr;
+  }).join();
 }
 
 std::vector<std::exception_ptr> EventLoop::take_unretrieved_errors() {
