@@ -21,7 +21,11 @@ void Waiter::wake() noexcept {
   if (task != nullptr) {
     task->loop().wake(task);
   } else {
-    std::lock_guard<std::mutex> guard(parking->mutex);
+    // Taking the thread's mutex orders the claim before its check; notifying
+    // after releasing it spares the woken thread from blocking on it at once.
+    // The parking stays alive meanwhile: the thread re-takes the primitive's
+    // lock, which the caller holds, before it returns.
+    { std::lock_guard<std::mutex> guard(parking->mutex); }
     parking->cv.notify_one();
   }
 }

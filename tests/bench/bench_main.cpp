@@ -99,8 +99,8 @@ void print_row(const std::string& metric, const std::string& impl, const Figure&
   std::fflush(stdout);
 }
 
-void record(Results& results, const std::string& metric, const std::string& impl,
-            const Figure& f, const char* unit) {
+void record(Results& results, const std::string& metric, const std::string& impl, const Figure& f,
+            const char* unit) {
   print_row(metric, impl, f, unit);
   results.add(metric, impl, f.median);
 }
@@ -141,9 +141,10 @@ Figure child_figure(const Options& o, const std::string& args, const std::string
 int run_child(const std::vector<std::string>& args) {
   if (args.size() == 2 && args[0] == "suspended") {
     const SuspendedTasks r = suspended_tasks(std::stoul(args[1]));
-    std::printf("rss_per_task_kib %.6f\nrss_total_gib %.6f\npage_tables_per_task_kib %.6f\n"
-                "start_seconds %.6f\n",
-                r.rss_per_task_kib, r.rss_total_gib, r.page_tables_per_task_kib, r.start_seconds);
+    std::printf(
+        "rss_per_task_kib %.6f\nrss_total_gib %.6f\npage_tables_per_task_kib %.6f\n"
+        "start_seconds %.6f\n",
+        r.rss_per_task_kib, r.rss_total_gib, r.page_tables_per_task_kib, r.start_seconds);
     return 0;
   }
   if (args.size() == 2 && args[0] == "idle") {
@@ -187,7 +188,8 @@ void run_suite(const Options& o, Results& results) {
   };
   measure("rss_per_task_kib", "threaded_async", "KiB/task",
           child(hundred_k, "rss_per_task_kib", child_reps));
-  measure("start_100k_tasks_s", "threaded_async", "s", child(hundred_k, "start_seconds", child_reps));
+  measure("start_100k_tasks_s", "threaded_async", "s",
+          child(hundred_k, "start_seconds", child_reps));
   measure("million_tasks_gib", "threaded_async", "GiB", child(million, "rss_total_gib", 1));
   measure("idle_cpu_percent", "threaded_async", "% of a core",
           child(plan.smoke ? "idle 0.1" : "idle 1.0", "idle_cpu_percent", child_reps));
@@ -202,8 +204,7 @@ void run_suite(const Options& o, Results& results) {
       results.add("wasm_node", key, value);
       if (!results.has(key, "threaded_async")) continue;
       const double ratio = value / results.get(key, "threaded_async");
-      print_row("wasm_node", std::string(key) + "_ratio", Figure{ratio, ratio, ratio},
-                "x native");
+      print_row("wasm_node", std::string(key) + "_ratio", Figure{ratio, ratio, ratio}, "x native");
       results.add("wasm_node", std::string(key) + "_ratio_to_native", ratio);
     }
   }

@@ -7,10 +7,10 @@
 namespace bench {
 
 struct SuspendedTasks {
-  double rss_per_task_kib = 0;     // resident memory added per suspended task
-  double rss_total_gib = 0;        // resident memory added by all of them
+  double rss_per_task_kib = 0;          // resident memory added per suspended task
+  double rss_total_gib = 0;             // resident memory added by all of them
   double page_tables_per_task_kib = 0;  // kernel page tables added per task (not in RSS)
-  double start_seconds = 0;        // from the first create_task until all are suspended
+  double start_seconds = 0;             // from the first create_task until all are suspended
 };
 
 // Starts `count` tasks from a thread on one runner (no guard pages, 32 KiB

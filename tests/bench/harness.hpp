@@ -29,9 +29,9 @@ inline void check(bool ok, const std::string& what) {
 
 // How long and how often to measure.
 struct Plan {
-  int repetitions = 7;   // measured runs; the median is reported
-  double scale = 1.0;    // multiplies every benchmark's operation count
-  bool smoke = false;    // tiny sizes, to check that everything still works
+  int repetitions = 7;  // measured runs; the median is reported
+  double scale = 1.0;   // multiplies every benchmark's operation count
+  bool smoke = false;   // tiny sizes, to check that everything still works
   std::size_t ops(std::size_t full) const {
     const auto n = static_cast<std::size_t>(static_cast<double>(full) * scale);
     return std::max<std::size_t>(n, 1);
@@ -59,7 +59,8 @@ inline Figure summarize(std::vector<double> samples) {
 // Runs `timed(ops)` once to warm up, then plan.repetitions times; each run
 // returns its elapsed time. Returns the cost of one operation in `Unit`.
 template <class Unit>
-Figure per_op(const Plan& plan, std::size_t ops, const std::function<Clock::duration(std::size_t)>& timed) {
+Figure per_op(const Plan& plan, std::size_t ops,
+              const std::function<Clock::duration(std::size_t)>& timed) {
   timed(std::max<std::size_t>(ops / 10, 1));
   std::vector<double> samples;
   for (int r = 0; r < plan.repetitions; ++r) {

@@ -12,9 +12,11 @@ namespace threaded_async::detail {
 class Parker {
  public:
   void unpark() {
-    std::lock_guard<std::mutex> guard(mutex_);
-    permit_ = true;
-    cv_.notify_one();
+    {
+      std::lock_guard<std::mutex> guard(mutex_);
+      permit_ = true;
+    }
+    cv_.notify_one();  // outside the lock, so the woken loop does not block on it at once
   }
 
   // Blocks until unpark() or `deadline`; consumes the permit.

@@ -6,7 +6,9 @@
 // the cores are oversubscribed, the other side is often descheduled and a
 // spinner only burns the time it needs, so each thread learns how long its
 // spins should be: a spin that ends in time doubles the next budget (up to
-// kSpinFor), a spin that runs out quarters it (down to kMinSpin).
+// kSpinFor), a spin that runs out quarters it, and below kMinSpin the thread
+// stops spinning, except for one probe spin of kMinSpin every kProbeEvery
+// waits, so that it learns when spinning pays again.
 #pragma once
 
 #include <algorithm>
@@ -26,31 +28,40 @@ inline void cpu_relax() noexcept {
 
 // The longest and the shortest a waiter spins before it sleeps.
 inline constexpr std::chrono::microseconds kSpinFor{50};
-inline constexpr std::chrono::microseconds kMinSpin{4};
+inline constexpr std::chrono::microseconds kMinSpin{2};
+inline constexpr unsigned kProbeEvery = 8;
 
-// This thread's current spin budget.
+// This thread's current spin budget (zero: it does not spin), and its waits
+// since the last probe.
 inline thread_local Clock::duration tls_spin_budget = kSpinFor;
+inline thread_local unsigned tls_waits_since_probe = 0;
 
 // Spins until `done()` is true, this thread's spin budget has passed, or
 // `deadline` is reached. Returns done().
 template <class Done>
 bool spin_until(Done&& done, Clock::time_point deadline) {
   if (done()) return true;
+  Clock::duration budget = tls_spin_budget;
+  if (budget == Clock::duration::zero()) {
+    if (++tls_waits_since_probe < kProbeEvery) return false;
+    tls_waits_since_probe = 0;
+    budget = kMinSpin;
+  }
   const auto start = Clock::now();
-  const auto budget_end = start + tls_spin_budget;
+  const auto budget_end = start + budget;
   const auto stop = std::min(deadline, budget_end);
   for (;;) {
     for (int i = 0; i < 32; ++i) {
       cpu_relax();
       if (done()) {
-        tls_spin_budget = std::min<Clock::duration>(tls_spin_budget * 2, kSpinFor);
+        tls_spin_budget = std::min<Clock::duration>(budget * 2, kSpinFor);
         return true;
       }
     }
     const auto now = Clock::now();
     if (now >= stop) {
       if (now >= budget_end) {
-        tls_spin_budget = std::max<Clock::duration>(tls_spin_budget / 4, kMinSpin);
+        tls_spin_budget = budget / 4 < kMinSpin ? Clock::duration::zero() : budget / 4;
       }
       return done();
     }
