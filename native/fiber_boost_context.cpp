@@ -1,6 +1,10 @@
 // The native fiber backend: Boost.Context's fcontext switch, stacks from a
 // per-loop pool of mmap'd regions whose pages the kernel commits on first
 // touch, each with a no-access guard page below it.
+//
+// Under a sanitizer every switch is announced to it (docs/reliability.md):
+// ASan learns which stack is current, and forgets the poisoned frames of a
+// stack that is given back or abandoned; TSan gets one context per fiber.
 #include <cxxabi.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -12,6 +16,28 @@
 
 #include "native/stack_guard.hpp"
 #include "threaded_async/detail/fiber.hpp"
+
+// g++ says which sanitizer is on with __SANITIZE_*__, clang with __has_feature.
+#if defined(__SANITIZE_ADDRESS__)
+#define THREADED_ASYNC_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define THREADED_ASYNC_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__)
+#define THREADED_ASYNC_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define THREADED_ASYNC_TSAN 1
+#endif
+#endif
+#if defined(THREADED_ASYNC_ASAN)
+#include <sanitizer/asan_interface.h>
+#endif
+#if defined(THREADED_ASYNC_TSAN)
+#include <sanitizer/tsan_interface.h>
+#endif
 
 namespace threaded_async::detail {
 namespace bctx = boost::context::detail;
@@ -54,7 +80,63 @@ class Fiber {
   FiberEntry entry = nullptr;
   void* arg = nullptr;
   void* stack = nullptr;  // lowest usable byte; nullptr for a thread's own stack
+  // What the sanitizers need. A thread's own stack is learned when it is first left.
+  const void* asan_bottom = nullptr;
+  std::size_t asan_size = 0;
+  void* asan_fake_stack = nullptr;  // ASan's stack-use-after-return frames while suspended
+  void* tsan_fiber = nullptr;       // TSan's context; created here unless a thread's own
 };
+
+namespace {
+
+// Announces to ASan and TSan that `from` is about to switch to `to`.
+void sanitizer_before_switch([[maybe_unused]] Fiber* from, [[maybe_unused]] Fiber* to) {
+#if defined(THREADED_ASYNC_ASAN)
+  __sanitizer_start_switch_fiber(&from->asan_fake_stack, to->asan_bottom, to->asan_size);
+#endif
+#if defined(THREADED_ASYNC_TSAN)
+  __tsan_switch_to_fiber(to->tsan_fiber, 0);
+#endif
+}
+
+// Announces to ASan that `self` runs again, having come from `from`.
+void sanitizer_after_switch([[maybe_unused]] Fiber* self, [[maybe_unused]] Fiber* from) {
+#if defined(THREADED_ASYNC_ASAN)
+  __sanitizer_finish_switch_fiber(self->asan_fake_stack, &from->asan_bottom, &from->asan_size);
+#endif
+}
+
+// Sets up the sanitizers' view of a fiber with its own stack [bottom, bottom + size).
+void sanitizer_create(Fiber* fiber, [[maybe_unused]] const void* bottom,
+                      [[maybe_unused]] std::size_t size) {
+  fiber->asan_bottom = bottom;
+  fiber->asan_size = size;
+#if defined(THREADED_ASYNC_TSAN)
+  fiber->tsan_fiber = __tsan_create_fiber(0);
+#endif
+}
+
+// The calling thread's current stack as the sanitizers know it.
+void sanitizer_adopt_thread([[maybe_unused]] Fiber* fiber) {
+#if defined(THREADED_ASYNC_TSAN)
+  fiber->tsan_fiber = __tsan_get_current_fiber();
+#endif
+}
+
+// Forgets a fiber whose stack goes back to the pool, finished or abandoned
+// mid-way: ASan's poison on frames that never returned would otherwise make
+// the next fiber on that stack report overflows that are not there.
+void sanitizer_destroy([[maybe_unused]] Fiber* fiber, [[maybe_unused]] void* stack,
+                       [[maybe_unused]] std::size_t size) {
+#if defined(THREADED_ASYNC_ASAN)
+  __asan_unpoison_memory_region(stack, size);
+#endif
+#if defined(THREADED_ASYNC_TSAN)
+  __tsan_destroy_fiber(fiber->tsan_fiber);
+#endif
+}
+
+}  // namespace
 
 class FiberPool {
  public:
@@ -129,6 +211,7 @@ struct SwitchRecord {
   auto* record = static_cast<SwitchRecord*>(t.data);
   record->from->ctx = t.fctx;
   Fiber* self = record->to;
+  sanitizer_after_switch(self, record->from);
   tls_fiber_stack_low = self->stack;
   self->entry(self->arg);
   __builtin_unreachable();  // entry switches away for the last time
@@ -151,16 +234,22 @@ Fiber* fiber_create(FiberPool* pool, FiberEntry entry, void* arg) {
   fiber->stack = stack;
   fiber->ctx = bctx::make_fcontext(top, static_cast<std::size_t>(top - static_cast<char*>(stack)),
                                    &trampoline);
+  sanitizer_create(fiber, stack, static_cast<std::size_t>(top - static_cast<char*>(stack)));
   return fiber;
 }
 
 void fiber_destroy(FiberPool* pool, Fiber* fiber) {
   void* stack = fiber->stack;
+  sanitizer_destroy(fiber, stack, pool->usable());
   fiber->~Fiber();
   pool->give(stack);
 }
 
-Fiber* fiber_for_thread() { return new Fiber; }
+Fiber* fiber_for_thread() {
+  auto* fiber = new Fiber;
+  sanitizer_adopt_thread(fiber);
+  return fiber;
+}
 void fiber_release_thread(Fiber* fiber) { delete fiber; }
 
 void fiber_switch(Fiber* from, Fiber* to) {
@@ -169,9 +258,11 @@ void fiber_switch(Fiber* from, Fiber* to) {
   *g = to->eh;
   tls_fiber_stack_low = to->stack;
   SwitchRecord record{from, to};
+  sanitizer_before_switch(from, to);
   bctx::transfer_t t = bctx::jump_fcontext(to->ctx, &record);
   auto* back = static_cast<SwitchRecord*>(t.data);
   back->from->ctx = t.fctx;
+  sanitizer_after_switch(from, back->from);
   tls_fiber_stack_low = from->stack;
 }
 

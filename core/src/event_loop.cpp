@@ -81,7 +81,10 @@ struct CallRequest final : InboxItem {
     } catch (...) {
       error = std::current_exception();
     }
-    completion->signal(error);
+    // Moved, not copied: the exception's reference count lives in libstdc++,
+    // which ThreadSanitizer cannot see, so the loop keeps no reference that it
+    // could drop last while the waiting thread still reads the exception.
+    completion->signal(std::move(error));
     delete this;
   }
 };
@@ -282,7 +285,7 @@ void EventLoop::resume(TaskBase* task) {
     task->fiber_ = fiber_create(pool_, &task_entry, task);
   }
   tls_task = task;
-  running_task_.store(task, std::memory_order_relaxed);
+  running_task_.store(task, std::memory_order_release);  // a probe reads the task through it
   tls_user_code = true;
   fiber_switch(scheduler_fiber_, task->fiber_);
   TaskBase* back = tls_task;  // `task`, or a task it handed the loop to (yield_now)
@@ -393,7 +396,7 @@ void EventLoop::yield_now() {
   if (TaskBase* next = take_successor()) {
     if (next != task) {  // else it was alone in the batch: it runs on
       tls_task = next;
-      running_task_.store(next, std::memory_order_relaxed);
+      running_task_.store(next, std::memory_order_release);
       fiber_switch(task->fiber_, next->fiber_);
     }
   } else {
