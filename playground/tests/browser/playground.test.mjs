@@ -228,6 +228,25 @@ describe('editing', () => {
     await page.screenshot({ path: join(SCREENSHOTS, 'schema-error.png'), fullPage: true });
     await page.close();
   });
+
+  test('an error that ends a run is shown at the step it belongs to', { timeout: TEST_MS }, async () => {
+    const page = await openPage('?example=background');
+    const steps = ['{"op": "print", "value": "before"}', '{"op": "raise", "type": "ValueError", "message": "boom"}'];
+    await replaceEditorText(page, `{"main": [${steps.join(', ')}]}`);
+    await runToEnd(page);
+    assert.equal((await page.textContent('[data-testid="output"]')).trimEnd(), 'before');
+    assert.match(await page.textContent('[data-testid="run-info"]'), /^Failed/);
+
+    const text = await editorText(page);
+    const column = text.indexOf(steps[1]) + 1;
+    const error = page.locator('[data-testid="error"]');
+    await error.waitFor({ state: 'visible', timeout: PAGE_READY_MS });
+    assert.equal(await error.locator('.error-path').textContent(), '/main/1');
+    const words = await error.textContent();
+    assert.ok(words.includes(`line 1, column ${column}`), words);
+    assert.match(words, /ValueError: boom/);
+    await page.close();
+  });
 });
 
 describe('running off the page thread', () => {
