@@ -39,7 +39,7 @@ const std::vector<OpSpec>& op_specs() {
       {"try", Op::kTry, kBoth, {"body", "except", "finally"}, ""},
       {"raise", Op::kRaise, kBoth, {"type", "message", "error"}, ""},
       {"assert", Op::kAssert, kBoth, {"cond", "message"}, ""},
-      {"return", Op::kReturn, kTask, {"value"}, "nothing: the main program just ends"},
+      {"return", Op::kReturn, kBoth, {"value"}, ""},
       {"with_runner",
        Op::kWithRunner,
        kThread,
@@ -97,6 +97,8 @@ const std::vector<OpSpec>& op_specs() {
        {"client", "function", "args", "as"},
        "process (threads answer requests)"},
       {"process", Op::kProcess, kThread, {"timeout", "as"}, "request"},
+      {"start_thread", Op::kStartThread, kThread, {"thread", "args", "name", "as"}, "create_task"},
+      {"join", Op::kJoin, kThread, {"thread", "as"}, "result (for a task)"},
   };
   return specs;
 }
@@ -204,9 +206,13 @@ std::size_t nesting_depth(const std::string& text) {
   return deepest;
 }
 
+// The kinds of named bodies.
+enum class Body { kTask, kHandler, kThread };
+
 // What the compiler knows at one point of a body.
 struct Scope {
   unsigned where = kThread;
+  bool in_body = false;  // a task, handler or thread body (not the main program)
   bool in_handler = false;
   int loops = 0;
   int runners = 0;  // enclosing with_runner / with_server (thread side)
@@ -247,8 +253,9 @@ class Compiler {
       return nullptr;
     }
     program_ = std::make_unique<Program>();
-    check_fields(doc, "",
-                 {"$schema", "title", "description", "globals", "tasks", "handlers", "main"});
+    check_fields(
+        doc, "",
+        {"$schema", "title", "description", "globals", "tasks", "handlers", "threads", "main"});
     for (const char* text_field : {"title", "description"}) {
       if (doc.contains(text_field) && !doc[text_field].is_string()) {
         fail(std::string("/") + text_field, "expected a string");
@@ -257,8 +264,10 @@ class Compiler {
     compile_globals(doc);
     declare_defs(doc, "tasks", program_->tasks);
     declare_defs(doc, "handlers", program_->handlers);
-    compile_defs(doc, "tasks", program_->tasks, false);
-    compile_defs(doc, "handlers", program_->handlers, true);
+    declare_defs(doc, "threads", program_->threads);
+    compile_defs(doc, "tasks", program_->tasks, Body::kTask);
+    compile_defs(doc, "handlers", program_->handlers, Body::kHandler);
+    compile_defs(doc, "threads", program_->threads, Body::kThread);
     if (!doc.contains("main")) {
       fail("", "missing \"main\": the steps the main thread runs");
     } else {
@@ -364,7 +373,8 @@ class Compiler {
   }
 
   void compile_defs(const json& doc, const char* key,
-                    std::map<std::string, std::unique_ptr<TaskDef>>& defs, bool handlers) {
+                    std::map<std::string, std::unique_ptr<TaskDef>>& defs, Body kind) {
+    const bool handlers = kind == Body::kHandler;
     for (auto& [name, def] : defs) {
       const json& d = doc[key][name];
       if (!d.is_object()) {
@@ -398,10 +408,12 @@ class Compiler {
         fail(def->path, "missing \"body\": the steps it runs");
         continue;
       }
+      // A thread body uses the runners of the step that starts it; a handler, its server's.
       Scope scope;
-      scope.where = handlers ? kThread : kTask;
+      scope.where = kind == Body::kTask ? kTask : kThread;
+      scope.in_body = true;
       scope.in_handler = handlers;
-      scope.runners = handlers ? 1 : 0;
+      scope.runners = kind == Body::kTask ? 0 : 1;
       scope.servers = handlers ? 1 : 0;
       scope.defined = &defined;
       compile_block(d["body"], def->path + "/body", scope, def->body);
@@ -586,19 +598,23 @@ class Compiler {
     }
   }
 
-  void task_call(const json& step, const std::string& path, const Scope& scope, Step& out,
-                 const char* op) {
-    if (!step.contains("task")) {
-      fail(path, std::string("missing \"task\" in ") + op + ": the name of a body in \"tasks\"");
-    } else if (check_identifier(step["task"], path + "/task", "a task name")) {
-      const auto& name = step["task"].get_ref<const std::string&>();
-      auto it = program_->tasks.find(name);
-      if (it == program_->tasks.end()) {
+  // create_task, create_background_task (key "task") and start_thread (key "thread").
+  void body_call(const json& step, const std::string& path, const Scope& scope, Step& out,
+                 const char* op, const char* key,
+                 const std::map<std::string, std::unique_ptr<TaskDef>>& defs) {
+    const std::string section = std::string(key) + "s";
+    if (!step.contains(key)) {
+      fail(path, std::string("missing \"") + key + "\" in " + op + ": the name of a body in \"" +
+                     section + "\"");
+    } else if (check_identifier(step[key], path + "/" + key, "a body's name")) {
+      const auto& name = step[key].get_ref<const std::string&>();
+      auto it = defs.find(name);
+      if (it == defs.end()) {
         std::vector<std::string> names;
-        for (const auto& [n, d] : program_->tasks) names.push_back(n);
-        fail(path + "/task", "undefined task \"" + name + "\"; " +
-                                 (names.empty() ? std::string("\"tasks\" defines none")
-                                                : "expected one of " + join(names)));
+        for (const auto& [n, d] : defs) names.push_back(n);
+        fail(path + "/" + key, "undefined " + std::string(key) + " \"" + name + "\"; " +
+                                   (names.empty() ? "\"" + section + "\" defines none"
+                                                  : "expected one of " + join(names)));
       } else {
         out.task = it->second.get();
       }
@@ -606,9 +622,9 @@ class Compiler {
     if (step.contains("args")) exprs(step["args"], path + "/args", scope, out.args);
     if (out.task && out.args.size() != out.task->params.size()) {
       fail(path + (step.contains("args") ? "/args" : ""),
-           "task \"" + out.task->name + "\" takes " + std::to_string(out.task->params.size()) +
-               " argument(s) (" + join(out.task->params) + "), got " +
-               std::to_string(out.args.size()));
+           std::string(key) + " \"" + out.task->name + "\" takes " +
+               std::to_string(out.task->params.size()) + " argument(s) (" + join(out.task->params) +
+               "), got " + std::to_string(out.args.size()));
     }
     optional_expr(step, "name", path, scope, out.name);
   }
@@ -748,7 +764,20 @@ class Compiler {
         optional_expr(j, "message", path, scope, out.message);
         break;
       case Op::kReturn:
+        if (!scope.in_body) {
+          fail(path + "/op",
+               "\"return\" ends a task, handler or thread body; the main program "
+               "just ends after its last step");
+        }
         optional_expr(j, "value", path, scope, out.value);
+        break;
+      case Op::kStartThread:
+        body_call(j, path, scope, out, op, "thread", program_->threads);
+        optional_as(j, path, scope, out);
+        break;
+      case Op::kJoin:
+        required_ref(j, "thread", path, scope, out.target, op);
+        optional_as(j, path, scope, out);
         break;
       case Op::kWithRunner:
       case Op::kWithServer: {
@@ -776,12 +805,12 @@ class Compiler {
       }
       case Op::kCreateTask:
         need_runner();
-        task_call(j, path, scope, out, op);
+        body_call(j, path, scope, out, op, "task", program_->tasks);
         optional_as(j, path, scope, out);
         break;
       case Op::kCreateBackgroundTask:
         need_server();
-        task_call(j, path, scope, out, op);
+        body_call(j, path, scope, out, op, "task", program_->tasks);
         optional_as(j, path, scope, out);
         break;
       case Op::kWait:

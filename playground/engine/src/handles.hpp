@@ -1,8 +1,12 @@
 // What the scenario's handle values hold: the library's own objects.
 #pragma once
 
+#include <condition_variable>
+#include <exception>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -76,8 +80,19 @@ class ScenarioServer : public ta::Server {
   RunnerHandle& owner_;  // the handle holding this server
 };
 
+// A plain thread running a body from "threads".
+struct ThreadHandle {
+  std::string name;
+  std::thread thread;  // joined when the run ends
+  std::mutex mutex;
+  std::condition_variable cv;
+  bool done = false;  // the body ended; result or error is set
+  Value result;
+  std::exception_ptr error;
+};
+
 // A runner, or a server with its runner, from with_runner / with_server.
-struct RunnerHandle {
+struct RunnerHandle : std::enable_shared_from_this<RunnerHandle> {
   std::string name;
   std::unique_ptr<ta::AsyncRunner> own;
   std::unique_ptr<ScenarioServer> server;

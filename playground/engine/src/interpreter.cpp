@@ -126,6 +126,16 @@ Result Run::run() {
   } catch (const std::exception& e) {
     result.error = Error{"", std::string("internal error: ") + e.what()};
   }
+  // The run ends with its last thread. Their waits are bounded by the wall time too.
+  for (;;) {
+    std::vector<std::shared_ptr<ThreadHandle>> threads;
+    {
+      std::lock_guard<std::mutex> guard(threads_mutex_);
+      threads.swap(threads_);
+    }
+    if (threads.empty()) break;
+    for (const auto& t : threads) t->thread.join();
+  }
   // Globals may hold task handles whose bodies hold this run: let them go now.
   std::map<std::string, Value> globals;
   {
@@ -348,6 +358,33 @@ Value Run::run_task(const TaskDef& def, std::vector<Value> args, RunnerHandle* r
   }
   trace("finished", "returned " + repr(frame.returned));
   return frame.returned;
+}
+
+void Run::run_thread(ThreadHandle& thread, const TaskDef& def, std::vector<Value> args,
+                     const std::vector<std::shared_ptr<RunnerHandle>>& runners) {
+  tl_thread = thread.name.c_str();
+  Frame frame;
+  for (const auto& r : runners) frame.runners.push_back(r.get());
+  trace("started", def.name + "(" + join_repr(args) + ")");
+  for (std::size_t i = 0; i < def.params.size() && i < args.size(); ++i) {
+    frame.locals[def.params[i]] = std::move(args[i]);
+  }
+  std::exception_ptr error;
+  try {
+    exec_block(def.body, frame);
+    trace("finished", "returned " + repr(frame.returned));
+  } catch (const LimitError& e) {
+    trace("failed", e.what());
+    error = std::current_exception();
+  } catch (...) {
+    error = std::current_exception();
+    trace("failed", repr(error_value(error)));
+  }
+  std::lock_guard<std::mutex> guard(thread.mutex);
+  thread.done = true;
+  thread.result = std::move(frame.returned);
+  thread.error = error;
+  thread.cv.notify_all();
 }
 
 void Run::handle(ta::ExecutionRequest& request, ta::Promise& future, RunnerHandle& server) {
@@ -789,7 +826,7 @@ Run::Flow Run::exec(const Step& step, Frame& frame) {
       auto h = handle_of<QueueHandle>(step.target, frame, path, "Queue");
       Value item;
       if (step.op == Op::kGet) {
-        suspending(h->queue.empty(), "get " + h->name + " (empty)",
+        suspending(h->queue.empty(), "get " + h->name,
                    [&] { item = h->queue.get(task_timeout()); });
       } else if (step.op == Op::kGetWait) {
         blocking(h->default_timeout, h->queue.empty(), "get_wait " + h->name,
@@ -825,7 +862,7 @@ Run::Flow Run::exec(const Step& step, Frame& frame) {
       const bool full = h->queue.full();
       if (!full) trace("put", what);
       if (step.op == Op::kPut) {
-        suspending(full, "put " + h->name + " (full)", [&] { h->queue.put(item, task_timeout()); });
+        suspending(full, "put " + h->name, [&] { h->queue.put(item, task_timeout()); });
       } else {
         blocking(h->default_timeout, full, "put_wait " + h->name,
                  [&](ta::Timeout t) { h->queue.put_wait(item, t); });
@@ -917,6 +954,52 @@ Run::Flow Run::exec(const Step& step, Frame& frame) {
       }
       trace("resumed", call + " -> " + repr(answer));
       eval_as(answer);
+      return Flow::kNext;
+    }
+    case Op::kStartThread: {
+      std::vector<Value> args;
+      for (const Expr& a : step.args) args.push_back(eval(a, frame));
+      const std::string name =
+          step.name ? str(eval(*step.name, frame)) : unique_task_name(step.task->name);
+      std::vector<std::shared_ptr<RunnerHandle>> runners;
+      for (RunnerHandle* r : frame.runners) runners.push_back(r->shared_from_this());
+      auto handle = std::make_shared<ThreadHandle>();
+      handle->name = name;
+      std::lock_guard<std::mutex> guard(threads_mutex_);
+      if (threads_started_ >= limits_.max_threads) {
+        limit(path, "thread limit reached: at most " + std::to_string(limits_.max_threads) +
+                        " threads per run");
+      }
+      ++threads_started_;
+      trace("created", "thread " + name);
+      handle->thread =
+          std::thread([self = shared_from_this(), handle, def = step.task, args = std::move(args),
+                       runners = std::move(runners)]() mutable {
+            self->run_thread(*handle, *def, std::move(args), runners);
+          });
+      threads_.push_back(handle);
+      eval_as(Value(handle));
+      return Flow::kNext;
+    }
+    case Op::kJoin: {
+      auto h = handle_of<ThreadHandle>(step.target, frame, path, "Thread");
+      std::unique_lock<std::mutex> lock(h->mutex);
+      if (!h->done) {
+        lock.unlock();
+        trace("blocked", "join " + h->name);
+        lock.lock();
+        if (!h->cv.wait_until(lock, deadline_, [&] { return h->done; })) {
+          lock.unlock();
+          wall_time_exceeded(path);
+        }
+        lock.unlock();
+        trace("unblocked", "join " + h->name);
+        lock.lock();
+      }
+      if (h->error) std::rethrow_exception(h->error);
+      const Value result = h->result;
+      lock.unlock();
+      eval_as(result);
       return Flow::kNext;
     }
     case Op::kProcess: {

@@ -42,6 +42,9 @@ class Run : public std::enable_shared_from_this<Run> {
   void handle(ta::ExecutionRequest& request, ta::Promise& future, RunnerHandle& server);
   // Runs a task body (the loop thread, inside the task).
   Value run_task(const TaskDef& def, std::vector<Value> args, RunnerHandle* runner);
+  // Runs a thread body on its own thread, with the runners of the step that started it.
+  void run_thread(ThreadHandle& thread, const TaskDef& def, std::vector<Value> args,
+                  const std::vector<std::shared_ptr<RunnerHandle>>& runners);
 
  private:
   enum class Flow { kNext, kBreak, kContinue, kReturn };
@@ -108,6 +111,9 @@ class Run : public std::enable_shared_from_this<Run> {
   std::atomic<std::uint64_t> steps_{0};
   std::atomic<std::size_t> tasks_{0};
   std::atomic<std::size_t> runners_{0};
+  std::mutex threads_mutex_;
+  std::vector<std::shared_ptr<ThreadHandle>> threads_;  // started and not yet joined
+  std::size_t threads_started_ = 0;
   std::atomic<bool> aborted_{false};
   std::mutex abort_mutex_;
   std::optional<Error> abort_error_;

@@ -97,6 +97,8 @@ enum class Op {
   kClient,
   kRequest,
   kProcess,
+  kStartThread,
+  kJoin,
 };
 
 struct Step;
@@ -131,7 +133,7 @@ struct Step {
   std::string as;                 // the variable the step's result goes to
   std::string var;                // set, for
   std::string error_type;         // raise, set_exception
-  const TaskDef* task = nullptr;  // create_task
+  const TaskDef* task = nullptr;  // create_task, start_thread: the body it starts
   std::string function;           // request
   std::optional<Expr> value, cond, timeout, message, error, seconds, maxsize, name;
   std::vector<Expr> args;  // create_task, request, print, for's range
@@ -151,6 +153,7 @@ struct Program {
   std::map<std::string, Value> globals;
   std::map<std::string, std::unique_ptr<TaskDef>> tasks;
   std::map<std::string, std::unique_ptr<TaskDef>> handlers;  // the server's, by function name
+  std::map<std::string, std::unique_ptr<TaskDef>> threads;   // bodies of plain threads
   Block main;
 };
 

@@ -126,9 +126,9 @@ Value make_error(std::string type, std::string message, std::vector<Value> membe
 }
 
 std::string type_name(const Value& value) {
-  static const char* names[] = {"NoneType", "bool",   "int",    "float",  "str",
-                                "tuple",    "error",  "Task",   "Event",  "Queue",
-                                "Future",   "Runner", "Client", "Promise"};
+  static const char* names[] = {"NoneType", "bool",   "int",    "float",   "str",
+                                "tuple",    "error",  "Task",   "Event",   "Queue",
+                                "Future",   "Runner", "Client", "Promise", "Thread"};
   static_assert(sizeof(names) / sizeof(names[0]) == std::variant_size_v<Value::Storage>);
   if (const auto* e = value.get<std::shared_ptr<const ErrorValue>>()) return (*e)->type;
   return names[value.v.index()];
@@ -224,7 +224,8 @@ bool equal(const Value& a, const Value& b) {
                       std::is_same_v<T, std::shared_ptr<FutureHandle>> ||
                       std::is_same_v<T, std::shared_ptr<RunnerHandle>> ||
                       std::is_same_v<T, std::shared_ptr<ClientHandle>> ||
-                      std::is_same_v<T, std::shared_ptr<PromiseHandle>>) {
+                      std::is_same_v<T, std::shared_ptr<PromiseHandle>> ||
+                      std::is_same_v<T, std::shared_ptr<ThreadHandle>>) {
           return x == *b.get<T>();
         } else {
           return false;

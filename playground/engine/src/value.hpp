@@ -39,13 +39,14 @@ struct FutureHandle;
 struct RunnerHandle;
 struct ClientHandle;
 struct PromiseHandle;
+struct ThreadHandle;
 
 struct Value {
   using Storage = std::variant<
       std::monostate, bool, std::int64_t, double, std::string, std::shared_ptr<const TupleValue>,
       std::shared_ptr<const ErrorValue>, std::shared_ptr<TaskHandle>, std::shared_ptr<EventHandle>,
       std::shared_ptr<QueueHandle>, std::shared_ptr<FutureHandle>, std::shared_ptr<RunnerHandle>,
-      std::shared_ptr<ClientHandle>, std::shared_ptr<PromiseHandle>>;
+      std::shared_ptr<ClientHandle>, std::shared_ptr<PromiseHandle>, std::shared_ptr<ThreadHandle>>;
   Storage v;
 
   Value() = default;

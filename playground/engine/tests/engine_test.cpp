@@ -433,3 +433,35 @@ TEST_CASE("control inversion: a handler uses the server's runner") {
   REQUIRE(r.ok);
   CHECK(r.output == std::vector<std::string>{"True 49"});
 }
+
+TEST_CASE("threads: bodies on plain threads, joined for their result or error") {
+  const Result r = run_scenario(scenario("threads"));
+  REQUIRE(r.ok);
+  const auto on_producer = std::count_if(
+      r.trace.begin(), r.trace.end(),
+      [](const playground::TraceEvent& e) { return e.thread == "producer" && !e.task; });
+  CHECK(on_producer >= 5);  // started, set, three puts... finished
+  CHECK(std::any_of(r.trace.begin(), r.trace.end(), [](const playground::TraceEvent& e) {
+    return e.thread == "producer" && e.event == "set" && e.detail == "started";
+  }));
+
+  const Result failing = run_scenario(R"({
+    "threads": {"t": {"params": ["n"], "body": [{"op": "raise", "type": "KeyError", "message": {"str": {"var": "n"}}}]}},
+    "main": [{"op": "start_thread", "thread": "t", "args": [5], "as": "th"},
+             {"op": "try", "body": [{"op": "join", "thread": "th"}],
+              "except": [{"type": "KeyError", "as": "e", "body": [{"op": "print", "value": {"repr": {"var": "e"}}}]}]}]})");
+  REQUIRE(failing.ok);
+  CHECK(failing.output == std::vector<std::string>{"KeyError('5')"});
+
+  Limits limits;
+  limits.max_threads = 2;
+  const Result many = run_scenario(R"({"threads": {"t": {"body": []}}, "main": [
+    {"op": "for", "var": "i", "range": 3, "body": [{"op": "start_thread", "thread": "t"}]}]})",
+                                   limits);
+  REQUIRE_FALSE(many.ok);
+  CHECK(contains(many.error->message, "thread limit reached: at most 2 threads"));
+
+  const auto e = only_error(R"({"main": [{"op": "return", "value": 1}]})");
+  CHECK(e.path == "/main/0/op");
+  CHECK(contains(e.message, "the main program just ends"));
+}

@@ -22,6 +22,7 @@ struct Limits {
   std::size_t max_depth = 48;                // nesting of arrays and objects (at most 64)
   std::size_t max_tasks = 1000;              // tasks created over the whole run
   std::size_t max_runners = 8;               // runners and servers over the whole run
+  std::size_t max_threads = 16;              // threads started over the whole run
   std::uint64_t max_steps = 1'000'000;       // steps and expressions executed, all threads
   std::size_t max_queue_items = 10'000;      // items held by one queue, and any maxsize
   std::size_t max_output_lines = 10'000;     // printed lines
