@@ -120,7 +120,10 @@ Result Run::run() {
     result.error = Error{e.path(), e.what()};
   } catch (const ScenarioError& e) {
     trace("failed", repr(e.value()));
-    result.error = Error{e.path(), e.message().empty() ? e.type() : e.type() + ": " + e.message()};
+    // Python's last traceback line, with a group's members.
+    std::string message = e.message().empty() ? e.type() : e.type() + ": " + e.message();
+    if (!e.members().empty()) message += " " + repr(make_tuple(e.members()));
+    result.error = Error{e.path(), message};
   } catch (const ta::CancelledError&) {
     result.error = Error{"", "CancelledError"};
   } catch (const std::exception& e) {
