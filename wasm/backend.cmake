@@ -20,11 +20,26 @@ set_property(TARGET threaded_async APPEND PROPERTY INTERFACE_LINK_DEPENDS
 # that it may block (the browser's main thread may not), the runtime exits
 # when main returns, the memory grows as fibers need stacks, and a few workers
 # are ready before main starts (more are created when needed).
-set(THREADED_ASYNC_WASM_PTHREAD_POOL 4 CACHE STRING "Workers started before main()")
+set(THREADED_ASYNC_WASM_PTHREAD_POOL 8 CACHE STRING "Workers started before main()")
 add_link_options(
   -sPROXY_TO_PTHREAD -sEXIT_RUNTIME=1
   -sINITIAL_MEMORY=64MB -sALLOW_MEMORY_GROWTH=1 -sMAXIMUM_MEMORY=2GB
-  -sPTHREAD_POOL_SIZE=${THREADED_ASYNC_WASM_PTHREAD_POOL} -sPTHREAD_POOL_SIZE_STRICT=0)
+  -sPTHREAD_POOL_SIZE=${THREADED_ASYNC_WASM_PTHREAD_POOL} -sPTHREAD_POOL_SIZE_STRICT=0
+  -Wno-pthreads-mem-growth)
+
+# The browser bundle: an ES module (threaded_async_demo.mjs) with its .wasm
+# and pthread worker script, in <build>/wasm. It stays alive after main()
+# returns so that the page can call ta_demo_block_here().
+add_executable(threaded_async_demo ${CMAKE_CURRENT_LIST_DIR}/demo.cpp)
+target_link_libraries(threaded_async_demo PRIVATE threaded_async::threaded_async)
+threaded_async_warnings(threaded_async_demo)
+set_target_properties(threaded_async_demo PROPERTIES
+  SUFFIX .mjs
+  RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/wasm)
+target_link_options(threaded_async_demo PRIVATE
+  -sMODULARIZE -sEXPORT_ES6 -sEXPORT_NAME=createThreadedAsyncDemo
+  -sENVIRONMENT=web,worker,node -sEXIT_RUNTIME=0
+  -sEXPORTED_RUNTIME_METHODS=ccall)
 
 # Native-only dependencies (Boost.Context) are absent: see wasm/cmake/FindBoost.cmake.
 list(PREPEND CMAKE_MODULE_PATH ${CMAKE_CURRENT_LIST_DIR}/cmake)
