@@ -242,7 +242,11 @@ class Compiler {
     try {
       doc = json::parse(text);
     } catch (const json::exception& e) {
-      fail("", std::string("not valid JSON: ") + e.what());
+      // "[json.exception.parse_error.101] parse error at line 1, column 9: ..." without the tag.
+      const std::string what = e.what();
+      const auto tag_end = what.find("] ");
+      fail("",
+           "not valid JSON: " + (tag_end == std::string::npos ? what : what.substr(tag_end + 2)));
       return nullptr;
     }
     if (!doc.is_object()) {
