@@ -465,3 +465,28 @@ TEST_CASE("threads: bodies on plain threads, joined for their result or error") 
   CHECK(e.path == "/main/0/op");
   CHECK(contains(e.message, "the main program just ends"));
 }
+
+TEST_CASE("queues: try_get and try_put never wait") {
+  const Result r = run_scenario(with_runner(R"([
+      {"op": "queue", "as": "q", "maxsize": 1},
+      {"op": "try_get", "queue": "q", "as": "nothing"},
+      {"op": "try_put", "queue": "q", "value": "a", "as": "first"},
+      {"op": "try_put", "queue": "q", "value": "b", "as": "second"},
+      {"op": "try_get", "queue": "q", "as": "item"},
+      {"op": "print", "values": [{"var": "nothing"}, {"var": "first"}, {"var": "second"}, {"var": "item"}, {"qsize": "q"}]}])"));
+  REQUIRE(r.ok);
+  CHECK(r.output == std::vector<std::string>{"None True False a 0"});
+}
+
+TEST_CASE("trace: a bounded trace says where it was cut") {
+  Limits limits;
+  limits.max_trace_events = 10;
+  const Result r = run_scenario(
+      R"({"main": [{"op": "for", "var": "i", "range": 20, "body": [{"op": "print", "value": {"var": "i"}}]}]})",
+      limits);
+  REQUIRE(r.ok);
+  CHECK(r.output.size() == 20);
+  REQUIRE(r.trace.size() == 11);
+  CHECK(r.trace.back().event == "truncated");
+  CHECK(r.trace[9].detail == "9");
+}
