@@ -20,6 +20,7 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "footprint_bench.hpp"
@@ -155,6 +156,13 @@ int run_child(const std::vector<std::string>& args) {
   return 2;
 }
 
+// The 1-minute load average (runnable threads, machine-wide).
+double load_average() {
+  double load[1] = {0};
+  if (::getloadavg(load, 1) != 1) throw BenchError("getloadavg failed");
+  return load[0];
+}
+
 struct Target {
   std::string what;
   bool met;
@@ -278,8 +286,15 @@ int main_(int argc, char** argv) {
   if (len <= 0) throw BenchError("cannot find this program's path in /proc/self/exe");
   o.self = "'" + std::string(path, static_cast<std::size_t>(len)) + "'";
 
+  // Spinning hand-overs need both threads on a core: say how busy the machine was.
   Results results;
+  results.add("machine", "cores", static_cast<double>(std::thread::hardware_concurrency()));
+  results.add("machine", "load_average_before", load_average());
   run_suite(o, results);
+  results.add("machine", "load_average_after", load_average());
+  std::printf("\nmachine: %g cores, 1-minute load average %.2f before, %.2f after\n",
+              results.get("machine", "cores"), results.get("machine", "load_average_before"),
+              results.get("machine", "load_average_after"));
   std::vector<Target> targets;
   if (o.only.empty()) targets = judge(results);
 
