@@ -143,6 +143,24 @@ TEST_CASE("a cancelled task is not an error", "[errors]") {
   REQUIRE_NOTHROW(leave());
 }
 
+TEST_CASE("an error thrown by cleanup code after the cancellation is an error", "[errors]") {
+  std::string described;
+  try {
+    ta::AsyncRunner runner;
+    runner.create_task([] {
+      try {
+        ta::sleep(10s);
+      } catch (const ta::CancelledError&) {
+        throw std::runtime_error("cleanup failed");
+      }
+    });
+    runner.wait_for_next_eventloop_iteration();
+  } catch (const ta::ExceptionGroup& e) {
+    described = e.describe();
+  }
+  REQUIRE(described == "(std::runtime_error('cleanup failed'),)");
+}
+
 TEST_CASE("close raises the group explicitly, once", "[errors]") {
   ta::AsyncRunner runner;
   auto task = runner.create_task(raises_error);
