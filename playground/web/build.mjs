@@ -1,10 +1,11 @@
 // Builds the playground site: bundles the page and its worker with esbuild and
 // gathers the wasm engine and the scenarios next to them.
 //
-//   node playground/web/build.mjs [--out DIR] [--engine DIR] [--scenarios DIR]
+//   node playground/web/build.mjs [--out DIR] [--engine DIR] [--scenarios DIR] [--schema FILE]
 //
 // Defaults: --out build/playground/site, --engine build/wasm-playground (the
-// output of `make playground-engine-wasm`), --scenarios playground/scenarios.
+// output of `make playground-engine-wasm`), --scenarios playground/scenarios,
+// --schema playground/schema/scenario.schema.json (for completion).
 // The result is plain static files with relative links: serve it with
 // playground/serve.mjs, or copy it to any static host.
 
@@ -25,11 +26,14 @@ function parseArgs(argv) {
     out: join(ROOT, 'build', 'playground', 'site'),
     engine: join(ROOT, 'build', 'wasm-playground'),
     scenarios: join(ROOT, 'playground', 'scenarios'),
+    schema: join(ROOT, 'playground', 'schema', 'scenario.schema.json'),
   };
   for (let i = 0; i < argv.length; i += 2) {
     const name = argv[i].replace(/^--/, '');
     if (!(name in options) || i + 1 >= argv.length) {
-      throw new Error(`unknown option ${argv[i]}; use --out DIR, --engine DIR or --scenarios DIR`);
+      throw new Error(
+        `unknown option ${argv[i]}; use --out DIR, --engine DIR, --scenarios DIR or --schema FILE`,
+      );
     }
     options[name] = resolve(argv[i + 1]);
   }
@@ -108,6 +112,8 @@ try {
   await bundle(options.out);
   await copyEngine(options.engine, options.out);
   const count = await copyScenarios(options.scenarios, options.out);
+  await mkdir(join(options.out, 'schema'));
+  await copyFile(options.schema, join(options.out, 'schema', 'scenario.schema.json'));
   console.log(`playground: built ${options.out} (${count} scenarios)`);
 } catch (error) {
   console.error(`playground: build failed: ${error.message}`);

@@ -193,6 +193,27 @@ describe('editing', () => {
     await page.close();
   });
 
+  test('the editor completes step ops and their properties from the schema', { timeout: TEST_MS }, async () => {
+    const page = await openPage('?example=background');
+    const options = () => page.$$eval('.cm-tooltip-autocomplete li', (items) => items.map((item) => item.textContent));
+
+    await replaceEditorText(page, '{"main": [{"op": ""}]}');
+    for (let i = 0; i < 4; ++i) await page.keyboard.press('ArrowLeft');
+    await page.keyboard.type('wa');
+    await page.waitForSelector('.cm-tooltip-autocomplete li', { timeout: PAGE_READY_MS });
+    const ops = await options();
+    assert.ok(ops.includes('wait') && ops.includes('wait_async'), `offered: ${ops}`);
+    await page.locator('.cm-tooltip-autocomplete li', { hasText: /^wait_async$/ }).click();
+    assert.equal(await editorText(page), '{"main": [{"op": "wait_async"}]}');
+
+    await replaceEditorText(page, '{"main": [{"op": "sleep", ""}]}');
+    for (let i = 0; i < 4; ++i) await page.keyboard.press('ArrowLeft');
+    await page.keyboard.type('se');
+    await page.waitForSelector('.cm-tooltip-autocomplete li', { timeout: PAGE_READY_MS });
+    assert.deepEqual(await options(), ['seconds']);
+    await page.close();
+  });
+
   test('a broken document shows an error naming its position', { timeout: TEST_MS }, async () => {
     const page = await openPage('?example=background');
     // The colon after "worker" is missing: the reader stops at the 1, column 40.

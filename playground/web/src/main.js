@@ -1,12 +1,13 @@
 // The playground page: pick or edit a scenario, run it in the engine's worker,
 // and show its output, its errors and its timeline.
 
-import { json } from '@codemirror/lang-json';
+import { json, jsonLanguage } from '@codemirror/lang-json';
 import { lintGutter, setDiagnostics } from '@codemirror/lint';
-import { EditorSelection, Prec } from '@codemirror/state';
+import { Compartment, EditorSelection, Prec } from '@codemirror/state';
 import { EditorView, keymap } from '@codemirror/view';
 import { basicSetup } from 'codemirror';
 
+import { scenarioCompletion } from './completion.js';
 import { EngineClient, StoppedError } from './engine-client.js';
 import { ensureIsolation } from './isolation.js';
 import { lineColumn, locatePointer, parseWithLocations } from './json-locate.js';
@@ -52,6 +53,9 @@ window.playground = {
 
 // ---- editor ---------------------------------------------------------------
 
+// Completion from the schema, set once the schema has loaded.
+const completion = new Compartment();
+
 const editor = new EditorView({
   parent: ui.editorHost,
   extensions: [
@@ -68,6 +72,7 @@ const editor = new EditorView({
     ),
     basicSetup,
     json(),
+    completion.of([]),
     lintGutter(),
     EditorView.lineWrapping,
     EditorView.contentAttributes.of({ 'aria-label': 'Scenario JSON' }),
@@ -376,9 +381,18 @@ async function start() {
     if (text !== null) openShared(text);
   });
 
-  const response = await fetch('scenarios/index.json');
-  state.scenarios = await response.json();
+  const [index, schema] = await Promise.all(
+    ['scenarios/index.json', 'schema/scenario.schema.json'].map(async (path) => {
+      const response = await fetch(path);
+      if (!response.ok) throw new Error(`could not load ${path}: HTTP ${response.status}`);
+      return response.json();
+    }),
+  );
+  state.scenarios = index;
   fillPicker();
+  editor.dispatch({
+    effects: completion.reconfigure(jsonLanguage.data.of({ autocomplete: scenarioCompletion(schema) })),
+  });
 
   const shared = sharedScenario();
   const requested = new URLSearchParams(location.search).get('example');
