@@ -21,6 +21,7 @@
 namespace threaded_async::detail {
 
 bool platform_may_block() noexcept { return true; }
+bool platform_fibers_may_change_threads() noexcept { return true; }
 
 namespace {
 

@@ -13,11 +13,6 @@
 //   one, but a fiber's last switch away is never rewound; a worker whose count
 //   stays above zero does not end its pthread when the thread function
 //   returns, so pthread_join would wait for ever.
-// - A suspended fiber can be resumed on another worker (after a forced stop the
-//   closing thread runs the dead loop's remaining tasks). Asyncify records the
-//   export to rewind as a number that each worker hands out in the order it
-//   first meets the exports; before its first switch, every worker numbers all
-//   exports in name order, so a number means the same export everywhere.
 // - __cxa_current_exception_type, which this version lacks and
 //   core/src/errors.cpp uses to name exceptions of any type.
 mergeInto(LibraryManager.library, {
@@ -31,20 +26,10 @@ mergeInto(LibraryManager.library, {
     runtimeKeepalivePop();
   },
 
-  // Whether this worker has numbered the exports (see above).
-  $taFiberExportsNumbered: '0',
-
-  ta_fiber_before_switch__deps: ['$taFiberEhStates', '$taFiberExportsNumbered',
-                                 '$exceptionCaught', '$uncaughtExceptionCount', '$exceptionLast',
-                                 '$Asyncify'],
+  ta_fiber_before_switch__deps: ['$taFiberEhStates', '$exceptionCaught',
+                                 '$uncaughtExceptionCount', '$exceptionLast'],
   ta_fiber_before_switch__sig: 'vii',
   ta_fiber_before_switch: function(from, to) {
-    if (!taFiberExportsNumbered) {
-      taFiberExportsNumbered = 1;
-      if (Asyncify.callStackId === 0) {
-        Object.keys(Module['asm']).sort().forEach(Asyncify.getCallStackId);
-      }
-    }
     if (exceptionCaught.length !== 0 || uncaughtExceptionCount !== 0 || exceptionLast !== 0) {
       taFiberEhStates.set(from, [exceptionCaught, uncaughtExceptionCount, exceptionLast]);
       exceptionCaught = [];

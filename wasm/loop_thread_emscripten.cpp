@@ -11,6 +11,12 @@
 // happens whenever the main thread gets to it. Memory of the killed thread (its
 // stack, its thread-local storage, what the stuck task had allocated) is not
 // freed, and a lock it held stays held.
+//
+// The killed loop's other tasks are not resumed elsewhere to unwind, as they are
+// natively: compiled code may keep its thread's thread-local addresses (such as
+// Emscripten's exception flag) in locals across a fiber switch, so a fiber
+// resumed on another worker would misbehave. They are reported cancelled,
+// their stacks abandoned.
 #include <emscripten/threading.h>
 #include <pthread.h>
 #include <signal.h>
@@ -24,6 +30,7 @@
 namespace threaded_async::detail {
 
 bool platform_may_block() noexcept { return !emscripten_is_main_browser_thread(); }
+bool platform_fibers_may_change_threads() noexcept { return false; }
 
 namespace {
 

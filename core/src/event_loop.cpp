@@ -5,7 +5,6 @@
 
 #include <cstdio>
 #include <string>
-#include <thread>
 
 #include "threaded_async/detail/spin_wait.hpp"
 #include "threaded_async/detail/watchdog.hpp"
@@ -585,7 +584,8 @@ void EventLoop::after_stop(bool loop_thread_gone, bool forced) {
   }
   if (!loop_thread_gone) return;
   // The loop thread is gone (joined): this thread may touch the loop's state.
-  if (forced) adopt_and_unwind();
+  // Its tasks unwind on another thread where fibers may move between threads.
+  if (forced && platform_fibers_may_change_threads()) adopt_and_unwind();
   // Tasks that never finished are abandoned on their stacks and reported cancelled.
   while (InboxItem* item = inbox_.pop()) {
     if (auto* task = dynamic_cast<TaskBase*>(item)) {
@@ -608,27 +608,22 @@ void EventLoop::after_stop(bool loop_thread_gone, bool forced) {
 }
 
 // After a forced stop: the stuck task (if a task was stuck) is abandoned on its
-// stack; a fresh thread then runs the loop in the dead thread's place until
-// every other task has unwound from CancelledError, so their destructors run.
-// A thread of its own, because the closing thread may be unable to switch
-// fibers (in wasm, main() under PROXY_TO_PTHREAD runs below a JavaScript frame
-// that Asyncify cannot unwind). The closing thread waits for it.
+// stack; this thread then runs the loop in the dead thread's place until every
+// other task has unwound from CancelledError, so their destructors run.
 void EventLoop::adopt_and_unwind() {
   if (TaskBase* stuck = running_task_.exchange(nullptr)) {
     stuck->outcome_ = Outcome::kCancelled;
     finish(stuck);
   }
+  EventLoop* previous_loop = tls_loop;
+  tls_loop = this;
   fiber_release_thread(scheduler_fiber_);  // the dead thread's, which never got to release it
+  scheduler_fiber_ = fiber_for_thread();
+  begin_shutdown();
+  run();
+  fiber_release_thread(scheduler_fiber_);
   scheduler_fiber_ = nullptr;
-  std::thread([this] {
-    tls_loop = this;
-    scheduler_fiber_ = fiber_for_thread();
-    begin_shutdown();
-    run();
-    fiber_release_thread(scheduler_fiber_);
-    scheduler_fiber_ = nullptr;
-    tls_loop = nullptr;
-  }).join();
+  tls_loop = previous_loop;
 }
 
 std::vector<std::exception_ptr> EventLoop::take_unretrieved_errors() {

@@ -17,6 +17,12 @@ namespace threaded_async::detail {
 // WebAssembly. Blocking calls then throw WouldDeadlockError instead of hanging.
 bool platform_may_block() noexcept;
 
+// True where a suspended fiber may be resumed on another thread than the one
+// it ran on, as after a forced stop. False in WebAssembly, where code may keep
+// its thread's thread-local addresses (the exception flag among them) in
+// locals across a fiber switch.
+bool platform_fibers_may_change_threads() noexcept;
+
 // True while the calling loop thread runs a task or a call_in_loop function,
 // as opposed to the loop's own bookkeeping. A forced stop escapes only from
 // the former. Async-signal-safe.
