@@ -26,16 +26,28 @@ export class EngineClient {
     this.worker.onmessage = (event) => this.receive(event.data);
     this.worker.onerror = (event) => {
       event.preventDefault();
-      this.fail(`the engine worker failed: ${event.message || 'could not load engine-worker.js'}`);
+      this.crashed(event.message || 'could not load engine-worker.js');
     };
+  }
+
+  // The engine broke: before it was ready it cannot load (stay failed); once
+  // it was ready, fail what was pending and start a fresh worker.
+  crashed(reason) {
+    if (!this.ready) {
+      this.fail(`the engine did not load: ${reason}`);
+      return;
+    }
+    this.worker.terminate();
+    this.rejectPending(new Error(`the engine crashed (${reason}); it was restarted`));
+    this.start();
   }
 
   receive(message) {
     if (message.type === 'ready') {
       this.ready = true;
       this.onStatus('ready', 'Engine ready');
-    } else if (message.type === 'load-error') {
-      this.fail(`the engine did not load: ${message.message}`);
+    } else if (message.type === 'crashed') {
+      this.crashed(message.message);
     } else {
       const request = this.pending.get(message.id);
       if (!request) return;
@@ -48,7 +60,11 @@ export class EngineClient {
   fail(message) {
     this.failure = message;
     this.onStatus('error', message);
-    for (const request of this.pending.values()) request.reject(new Error(message));
+    this.rejectPending(new Error(message));
+  }
+
+  rejectPending(error) {
+    for (const request of this.pending.values()) request.reject(error);
     this.pending.clear();
   }
 
@@ -75,8 +91,7 @@ export class EngineClient {
   // pending request with StoppedError, and starts a fresh worker.
   stop() {
     this.worker.terminate();
-    for (const request of this.pending.values()) request.reject(new StoppedError());
-    this.pending.clear();
+    this.rejectPending(new StoppedError());
     this.start();
   }
 }

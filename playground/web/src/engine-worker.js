@@ -2,10 +2,11 @@
 // loads the wasm scenario engine and answers the page's messages.
 //
 //   page -> worker  {type: 'validate', id, text}   {type: 'run', id, text}
-//   worker -> page  {type: 'ready'}                {type: 'load-error', message}
+//   worker -> page  {type: 'ready'}
 //                   {type: 'validated', id, result: {ok, errors}}
 //                   {type: 'result', id, result}   (the engine's result JSON)
-//                   {type: 'failed', id, message}  (the engine threw or aborted)
+//                   {type: 'failed', id, message}  (a call into the engine threw)
+//                   {type: 'crashed', message}     (the engine did not load, or aborted)
 //
 // The engine runs each scenario on its own pthread and calls
 // Module.onScenarioResult on this worker's thread when it ends, so this thread
@@ -15,7 +16,6 @@ const ENGINE_DIR = new URL('engine/', self.location.href);
 const ENGINE_SCRIPT = new URL('playground_engine.js', ENGINE_DIR).href;
 
 let engine = null;
-let runningId = null;
 const queued = [];
 
 function validate(text) {
@@ -32,7 +32,6 @@ function handle(message) {
     if (message.type === 'validate') {
       self.postMessage({ type: 'validated', id: message.id, result: validate(message.text) });
     } else if (message.type === 'run') {
-      runningId = message.id;
       engine.ccall('ta_start_scenario', null, ['number', 'string'], [message.id, message.text]);
     }
   } catch (error) {
@@ -52,17 +51,16 @@ async function load() {
       mainScriptUrlOrBlob: ENGINE_SCRIPT,
       locateFile: (file) => new URL(file, ENGINE_DIR).href,
       onScenarioResult: (id, json) => {
-        if (id === runningId) runningId = null;
-        self.postMessage({ type: 'result', id, result: JSON.parse(json) });
-      },
-      onAbort: (reason) => {
-        if (runningId !== null) {
-          self.postMessage({ type: 'failed', id: runningId, message: `engine aborted: ${reason}` });
+        try {
+          self.postMessage({ type: 'result', id, result: JSON.parse(json) });
+        } catch (error) {
+          self.postMessage({ type: 'failed', id, message: `the engine's result is not JSON: ${error.message}` });
         }
       },
+      onAbort: (reason) => self.postMessage({ type: 'crashed', message: `aborted: ${reason}` }),
     });
   } catch (error) {
-    self.postMessage({ type: 'load-error', message: String(error?.message ?? error) });
+    self.postMessage({ type: 'crashed', message: String(error?.message ?? error) });
     return;
   }
   self.postMessage({ type: 'ready' });
