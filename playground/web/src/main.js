@@ -240,9 +240,14 @@ async function runScenario() {
   setRunning(true);
   ui.output.dataset.state = 'running';
   ui.output.textContent = '';
-  ui.runInfo.textContent = engine.ready ? 'Running…' : 'Waiting for the engine, then running…';
   ui.runInfo.dataset.ok = '';
   const started = performance.now();
+  const showProgress = () => {
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    ui.runInfo.textContent = engine.ready ? `Running… ${seconds} s` : 'Waiting for the engine, then running…';
+  };
+  showProgress();
+  const ticker = setInterval(showProgress, 100);
   try {
     const result = await engine.run(text);
     showResult(result, text, parsed.spans, performance.now() - started);
@@ -252,6 +257,7 @@ async function runScenario() {
       error instanceof StoppedError ? 'Stopped: the engine worker was terminated' : error.message;
     ui.runInfo.dataset.ok = 'false';
   } finally {
+    clearInterval(ticker);
     setRunning(false);
   }
 }
