@@ -30,6 +30,8 @@ playground: build playground-static
 	@node playground/serve.mjs --root $(PLAYGROUND_SITE) --host $(PLAYGROUND_HOST) --port $(PLAYGROUND_PORT)
 
 test-playground-browser: playground-static
+	@node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' || \
+	  { echo "test-playground-browser: playwright-core needs Node 20 or newer (node is $$(node --version))"; exit 1; }
 	@timeout 900 node --test playground/tests/browser/page-logic.test.mjs \
 	  playground/tests/browser/playground.test.mjs
 
