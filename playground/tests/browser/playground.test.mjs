@@ -77,6 +77,15 @@ function startServer(extraArgs = []) {
   });
 }
 
+// Resolves as `promise` does, or rejects with `message` after `ms`.
+function withTimeout(promise, ms, message) {
+  let timer;
+  const expired = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
+}
+
 async function expectedOutput(slug) {
   return (await readFile(join(SCENARIOS, `${slug}.expected.txt`), 'utf8')).trimEnd();
 }
@@ -92,12 +101,12 @@ before(async () => {
     args: CHROMIUM_ARGS,
     timeout: 30_000,
   });
-});
+}, { timeout: 60_000 });
 
 after(async () => {
   await browser?.close();
   await server?.stop();
-});
+}, { timeout: 60_000 });
 
 // Opens the page at `path` (relative to baseUrl) and waits until the scenario
 // is loaded and the engine is ready. Page errors fail the test at the end.
@@ -293,18 +302,27 @@ describe('running off the page thread', () => {
     await page.close();
   });
 
-  test('Stop terminates a running scenario and the next run works', { timeout: TEST_MS }, async () => {
+  test('Stop terminates the engine worker of a running scenario and the next run works', { timeout: TEST_MS }, async () => {
     const page = await openPage('?example=stuck-loop');
+    const engineWorkers = () => page.workers().filter((worker) => worker.url().endsWith('/engine-worker.js'));
+    assert.equal(engineWorkers().length, 1);
+    const [first] = engineWorkers();
+    const closed = new Promise((done) => first.once('close', done));
+
     await page.click('[data-testid="run"]');
     await page.waitForSelector('body[data-run-state="running"]', { timeout: RUN_MS });
     await page.click('[data-testid="stop"]');
     await waitForRunEnd(page, 'stopped');
     assert.match(await page.textContent('[data-testid="run-info"]'), /Stopped/);
     assert.equal(await page.evaluate(() => window.playground.lastResult), null);
+    await withTimeout(closed, RUN_MS, 'the engine worker was not terminated');
 
     await page.waitForSelector('[data-testid="status"][data-kind="ready"]', { timeout: PAGE_READY_MS });
+    assert.equal(engineWorkers().length, 1);
+    assert.notEqual(engineWorkers()[0], first);
+    const background = await readFile(join(SCENARIOS, 'background.json'), 'utf8');
     await page.selectOption('[data-testid="scenario-select"]', 'background');
-    await page.waitForFunction(() => window.playground.editorText().length > 0 && new URL(location.href).searchParams.get('example') === 'background');
+    await page.waitForFunction((text) => window.playground.editorText() === text, background, { timeout: PAGE_READY_MS });
     await runToEnd(page);
     assert.equal((await page.textContent('[data-testid="output"]')).trimEnd(), await expectedOutput('background'));
     await page.close();
