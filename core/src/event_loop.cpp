@@ -497,7 +497,9 @@ void EventLoop::call(std::function<void()> fn, Timeout timeout, const char* what
                                 ": the loop of runner '" + options_.name +
                                 "' did not run the function in time");
   }
-  if (completion->error) std::rethrow_exception(completion->error);
+  // Taken out, so that the completion, which the loop thread may be the last
+  // to release, keeps no reference to the exception this thread goes on to read.
+  if (std::exception_ptr error = std::move(completion->error)) std::rethrow_exception(error);
 }
 
 bool EventLoop::wait_next_iteration(Clock::time_point deadline) {
