@@ -67,7 +67,9 @@ async function copyEngine(engineDir, out) {
       await copyFile(join(engineDir, name), join(out, 'engine', name));
     } catch (error) {
       if (error.code !== 'ENOENT') throw error;
-      throw new Error(`${join(engineDir, name)} is missing: build the engine first (make playground-engine-wasm)`);
+      throw new Error(
+        `${join(engineDir, name)} is missing: build the engine first (make playground-engine-wasm)`,
+      );
     }
   }
 }

@@ -36,7 +36,7 @@ describe('parseWithLocations', () => {
 
   const broken = [
     ['{"a": 1,}', 8, 'a property name in double quotes'],
-    ['{"a" 1}', 5, "':' after the property name \"a\""],
+    ['{"a" 1}', 5, '\':\' after the property name "a"'],
     ['[1, 2', 5, "',' or ']' after the array element"],
     ['{"a": tru}', 6, 'a value'],
     ['{"a": "x\ny"}', 6, 'string is not closed'],
@@ -75,7 +75,11 @@ describe('buildLanes', () => {
     const lanes = buildLanes(trace);
     assert.deepEqual(
       lanes.map((lane) => [lane.kind, lane.name]),
-      [['thread', 'main'], ['task', 'worker'], ['task', 'helper']],
+      [
+        ['thread', 'main'],
+        ['task', 'worker'],
+        ['task', 'helper'],
+      ],
     );
     const [main, worker, helper] = lanes;
     assert.deepEqual(main.segments, [
@@ -83,7 +87,10 @@ describe('buildLanes', () => {
       { state: 'waiting', from: 2, to: 10, detail: 'wait worker' },
       { state: 'running', from: 10, to: 11 },
     ]);
-    assert.deepEqual(main.marks.map((mark) => mark.event), ['runner', 'created', 'print']);
+    assert.deepEqual(
+      main.marks.map((mark) => mark.event),
+      ['runner', 'created', 'print'],
+    );
     assert.equal(main.end, null);
     assert.deepEqual(worker.segments, [
       { state: 'running', from: 3, to: 4 },
@@ -109,7 +116,10 @@ describe('buildLanes', () => {
       { state: 'waiting', from: 0, to: 1000, detail: 'wait spinner' },
       { state: 'running', from: 1000, to: 1500 },
     ]);
-    assert.deepEqual(main.marks.map((mark) => mark.event), ['timed_out', 'runner']);
+    assert.deepEqual(
+      main.marks.map((mark) => mark.event),
+      ['timed_out', 'runner'],
+    );
     assert.deepEqual(spinner.segments, [{ state: 'running', from: 10, to: 1500, unfinished: true }]);
     assert.equal(spinner.end, null);
   });
@@ -119,6 +129,9 @@ describe('buildLanes', () => {
       event(0, 'worker-thread', null, 'put', 'q <- 1'),
       event(1, 'main', null, 'print', 'x'),
     ]);
-    assert.deepEqual(lanes.map((lane) => lane.name), ['main', 'worker-thread']);
+    assert.deepEqual(
+      lanes.map((lane) => lane.name),
+      ['main', 'worker-thread'],
+    );
   });
 });

@@ -93,20 +93,26 @@ async function expectedOutput(slug) {
 let browser;
 let server;
 
-before(async () => {
-  await mkdir(SCREENSHOTS, { recursive: true });
-  server = await startServer();
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: CHROMIUM_ARGS,
-    timeout: 30_000,
-  });
-}, { timeout: 60_000 });
+before(
+  async () => {
+    await mkdir(SCREENSHOTS, { recursive: true });
+    server = await startServer();
+    browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+      args: CHROMIUM_ARGS,
+      timeout: 30_000,
+    });
+  },
+  { timeout: 60_000 },
+);
 
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-}, { timeout: 60_000 });
+after(
+  async () => {
+    await browser?.close();
+    await server?.stop();
+  },
+  { timeout: 60_000 },
+);
 
 // Opens the page at `path` (relative to baseUrl) and waits until the scenario
 // is loaded and the engine is ready. Page errors fail the test at the end.
@@ -164,31 +170,35 @@ async function laneNames(page, kind) {
 
 describe('cookbook scenarios', () => {
   for (const slug of COOKBOOK) {
-    test(`${slug}: output matches the seed and the timeline has a lane per task`, { timeout: TEST_MS }, async () => {
-      const page = await openPage(`?example=${slug}`);
-      assert.equal(await page.inputValue('[data-testid="scenario-select"]'), slug);
-      const scenario = await readFile(join(SCENARIOS, `${slug}.json`), 'utf8');
-      assert.equal(await editorText(page), scenario);
+    test(
+      `${slug}: output matches the seed and the timeline has a lane per task`,
+      { timeout: TEST_MS },
+      async () => {
+        const page = await openPage(`?example=${slug}`);
+        assert.equal(await page.inputValue('[data-testid="scenario-select"]'), slug);
+        const scenario = await readFile(join(SCENARIOS, `${slug}.json`), 'utf8');
+        assert.equal(await editorText(page), scenario);
 
-      await runToEnd(page);
-      const output = await page.textContent('[data-testid="output"]');
-      assert.equal(output.trimEnd(), await expectedOutput(slug));
+        await runToEnd(page);
+        const output = await page.textContent('[data-testid="output"]');
+        assert.equal(output.trimEnd(), await expectedOutput(slug));
 
-      const result = await page.evaluate(() => window.playground.lastResult);
-      const tasks = taskNames(result.trace);
-      assert.ok(tasks.length >= (slug === 'errors' ? 3 : 1), `tasks in the trace: ${tasks}`);
-      assert.deepEqual((await laneNames(page, 'task')).sort(), tasks);
-      assert.ok((await laneNames(page, 'thread')).includes('main'), 'a lane for the main thread');
-      const drawn = await page.$$eval('[data-testid="timeline"] [data-lane="task"]', (lanes) =>
-        lanes.every((lane) => lane.querySelector('.segment, .end') !== null),
-      );
-      assert.ok(drawn, 'every task lane shows when it ran or ended');
-      if (slug === 'stuck-loop') assert.equal(result.shutdown_type, 'FORCE_STOPPED');
+        const result = await page.evaluate(() => window.playground.lastResult);
+        const tasks = taskNames(result.trace);
+        assert.ok(tasks.length >= (slug === 'errors' ? 3 : 1), `tasks in the trace: ${tasks}`);
+        assert.deepEqual((await laneNames(page, 'task')).sort(), tasks);
+        assert.ok((await laneNames(page, 'thread')).includes('main'), 'a lane for the main thread');
+        const drawn = await page.$$eval('[data-testid="timeline"] [data-lane="task"]', (lanes) =>
+          lanes.every((lane) => lane.querySelector('.segment, .end') !== null),
+        );
+        assert.ok(drawn, 'every task lane shows when it ran or ended');
+        if (slug === 'stuck-loop') assert.equal(result.shutdown_type, 'FORCE_STOPPED');
 
-      await page.screenshot({ path: join(SCREENSHOTS, `${slug}.png`), fullPage: true });
-      assert.deepEqual(page.problems, []);
-      await page.close();
-    });
+        await page.screenshot({ path: join(SCREENSHOTS, `${slug}.png`), fullPage: true });
+        assert.deepEqual(page.problems, []);
+        await page.close();
+      },
+    );
   }
 });
 
@@ -198,30 +208,38 @@ describe('editing', () => {
     await page.click('[data-testid="editor"] .cm-content');
     await page.keyboard.press('Control+Enter');
     await waitForRunEnd(page, 'done');
-    assert.equal((await page.textContent('[data-testid="output"]')).trimEnd(), await expectedOutput('background'));
+    assert.equal(
+      (await page.textContent('[data-testid="output"]')).trimEnd(),
+      await expectedOutput('background'),
+    );
     await page.close();
   });
 
-  test('the editor completes step ops and their properties from the schema', { timeout: TEST_MS }, async () => {
-    const page = await openPage('?example=background');
-    const options = () => page.$$eval('.cm-tooltip-autocomplete li', (items) => items.map((item) => item.textContent));
+  test(
+    'the editor completes step ops and their properties from the schema',
+    { timeout: TEST_MS },
+    async () => {
+      const page = await openPage('?example=background');
+      const options = () =>
+        page.$$eval('.cm-tooltip-autocomplete li', (items) => items.map((item) => item.textContent));
 
-    await replaceEditorText(page, '{"main": [{"op": ""}]}');
-    for (let i = 0; i < 4; ++i) await page.keyboard.press('ArrowLeft');
-    await page.keyboard.type('wa');
-    await page.waitForSelector('.cm-tooltip-autocomplete li', { timeout: PAGE_READY_MS });
-    const ops = await options();
-    assert.ok(ops.includes('wait') && ops.includes('wait_async'), `offered: ${ops}`);
-    await page.locator('.cm-tooltip-autocomplete li', { hasText: /^wait_async$/ }).click();
-    assert.equal(await editorText(page), '{"main": [{"op": "wait_async"}]}');
+      await replaceEditorText(page, '{"main": [{"op": ""}]}');
+      for (let i = 0; i < 4; ++i) await page.keyboard.press('ArrowLeft');
+      await page.keyboard.type('wa');
+      await page.waitForSelector('.cm-tooltip-autocomplete li', { timeout: PAGE_READY_MS });
+      const ops = await options();
+      assert.ok(ops.includes('wait') && ops.includes('wait_async'), `offered: ${ops}`);
+      await page.locator('.cm-tooltip-autocomplete li', { hasText: /^wait_async$/ }).click();
+      assert.equal(await editorText(page), '{"main": [{"op": "wait_async"}]}');
 
-    await replaceEditorText(page, '{"main": [{"op": "sleep", ""}]}');
-    for (let i = 0; i < 4; ++i) await page.keyboard.press('ArrowLeft');
-    await page.keyboard.type('se');
-    await page.waitForSelector('.cm-tooltip-autocomplete li', { timeout: PAGE_READY_MS });
-    assert.deepEqual(await options(), ['seconds']);
-    await page.close();
-  });
+      await replaceEditorText(page, '{"main": [{"op": "sleep", ""}]}');
+      for (let i = 0; i < 4; ++i) await page.keyboard.press('ArrowLeft');
+      await page.keyboard.type('se');
+      await page.waitForSelector('.cm-tooltip-autocomplete li', { timeout: PAGE_READY_MS });
+      assert.deepEqual(await options(), ['seconds']);
+      await page.close();
+    },
+  );
 
   test('a broken document shows an error naming its position', { timeout: TEST_MS }, async () => {
     const page = await openPage('?example=background');
@@ -240,28 +258,35 @@ describe('editing', () => {
     await page.close();
   });
 
-  test('a step against the schema shows the engine\'s error at its path, line and column', { timeout: TEST_MS }, async () => {
-    const page = await openPage('?example=background');
-    const original = await editorText(page);
-    assert.ok(original.includes('"op": "wait"'));
-    await replaceEditorText(page, original.replace('"op": "wait"', '"op": "wiat"'));
-    const text = await editorText(page);
-    const at = text.indexOf('"op": "wiat"');
-    const before = text.slice(0, at).split('\n');
-    const where = `line ${before.length}, column ${before.at(-1).length + 1}`;
+  test(
+    "a step against the schema shows the engine's error at its path, line and column",
+    { timeout: TEST_MS },
+    async () => {
+      const page = await openPage('?example=background');
+      const original = await editorText(page);
+      assert.ok(original.includes('"op": "wait"'));
+      await replaceEditorText(page, original.replace('"op": "wait"', '"op": "wiat"'));
+      const text = await editorText(page);
+      const at = text.indexOf('"op": "wiat"');
+      const before = text.slice(0, at).split('\n');
+      const where = `line ${before.length}, column ${before.at(-1).length + 1}`;
 
-    const item = page.locator('[data-testid="error"] li', { hasText: 'unknown op "wiat"' });
-    await item.waitFor({ state: 'visible', timeout: PAGE_READY_MS });
-    const words = await item.textContent();
-    assert.ok(words.includes(where), `${words} names ${where}`);
-    assert.equal(await item.locator('.error-path').textContent(), '/main/0/body/1/op');
-    await page.screenshot({ path: join(SCREENSHOTS, 'schema-error.png'), fullPage: true });
-    await page.close();
-  });
+      const item = page.locator('[data-testid="error"] li', { hasText: 'unknown op "wiat"' });
+      await item.waitFor({ state: 'visible', timeout: PAGE_READY_MS });
+      const words = await item.textContent();
+      assert.ok(words.includes(where), `${words} names ${where}`);
+      assert.equal(await item.locator('.error-path').textContent(), '/main/0/body/1/op');
+      await page.screenshot({ path: join(SCREENSHOTS, 'schema-error.png'), fullPage: true });
+      await page.close();
+    },
+  );
 
   test('an error that ends a run is shown at the step it belongs to', { timeout: TEST_MS }, async () => {
     const page = await openPage('?example=background');
-    const steps = ['{"op": "print", "value": "before"}', '{"op": "raise", "type": "ValueError", "message": "boom"}'];
+    const steps = [
+      '{"op": "print", "value": "before"}',
+      '{"op": "raise", "type": "ValueError", "message": "boom"}',
+    ];
     await replaceEditorText(page, `{"main": [${steps.join(', ')}]}`);
     await runToEnd(page);
     assert.equal((await page.textContent('[data-testid="output"]')).trimEnd(), 'before');
@@ -298,35 +323,48 @@ describe('running off the page thread', () => {
     await page.screenshot({ path: join(SCREENSHOTS, 'stuck-loop-running.png'), fullPage: true });
 
     await waitForRunEnd(page, 'done');
-    assert.equal((await page.textContent('[data-testid="output"]')).trimEnd(), await expectedOutput('stuck-loop'));
+    assert.equal(
+      (await page.textContent('[data-testid="output"]')).trimEnd(),
+      await expectedOutput('stuck-loop'),
+    );
     await page.close();
   });
 
-  test('Stop terminates the engine worker of a running scenario and the next run works', { timeout: TEST_MS }, async () => {
-    const page = await openPage('?example=stuck-loop');
-    const engineWorkers = () => page.workers().filter((worker) => worker.url().endsWith('/engine-worker.js'));
-    assert.equal(engineWorkers().length, 1);
-    const [first] = engineWorkers();
-    const closed = new Promise((done) => first.once('close', done));
+  test(
+    'Stop terminates the engine worker of a running scenario and the next run works',
+    { timeout: TEST_MS },
+    async () => {
+      const page = await openPage('?example=stuck-loop');
+      const engineWorkers = () =>
+        page.workers().filter((worker) => worker.url().endsWith('/engine-worker.js'));
+      assert.equal(engineWorkers().length, 1);
+      const [first] = engineWorkers();
+      const closed = new Promise((done) => first.once('close', done));
 
-    await page.click('[data-testid="run"]');
-    await page.waitForSelector('body[data-run-state="running"]', { timeout: RUN_MS });
-    await page.click('[data-testid="stop"]');
-    await waitForRunEnd(page, 'stopped');
-    assert.match(await page.textContent('[data-testid="run-info"]'), /Stopped/);
-    assert.equal(await page.evaluate(() => window.playground.lastResult), null);
-    await withTimeout(closed, RUN_MS, 'the engine worker was not terminated');
+      await page.click('[data-testid="run"]');
+      await page.waitForSelector('body[data-run-state="running"]', { timeout: RUN_MS });
+      await page.click('[data-testid="stop"]');
+      await waitForRunEnd(page, 'stopped');
+      assert.match(await page.textContent('[data-testid="run-info"]'), /Stopped/);
+      assert.equal(await page.evaluate(() => window.playground.lastResult), null);
+      await withTimeout(closed, RUN_MS, 'the engine worker was not terminated');
 
-    await page.waitForSelector('[data-testid="status"][data-kind="ready"]', { timeout: PAGE_READY_MS });
-    assert.equal(engineWorkers().length, 1);
-    assert.notEqual(engineWorkers()[0], first);
-    const background = await readFile(join(SCENARIOS, 'background.json'), 'utf8');
-    await page.selectOption('[data-testid="scenario-select"]', 'background');
-    await page.waitForFunction((text) => window.playground.editorText() === text, background, { timeout: PAGE_READY_MS });
-    await runToEnd(page);
-    assert.equal((await page.textContent('[data-testid="output"]')).trimEnd(), await expectedOutput('background'));
-    await page.close();
-  });
+      await page.waitForSelector('[data-testid="status"][data-kind="ready"]', { timeout: PAGE_READY_MS });
+      assert.equal(engineWorkers().length, 1);
+      assert.notEqual(engineWorkers()[0], first);
+      const background = await readFile(join(SCENARIOS, 'background.json'), 'utf8');
+      await page.selectOption('[data-testid="scenario-select"]', 'background');
+      await page.waitForFunction((text) => window.playground.editorText() === text, background, {
+        timeout: PAGE_READY_MS,
+      });
+      await runToEnd(page);
+      assert.equal(
+        (await page.textContent('[data-testid="output"]')).trimEnd(),
+        await expectedOutput('background'),
+      );
+      await page.close();
+    },
+  );
 });
 
 describe('sharing and hosting', () => {
@@ -344,22 +382,32 @@ describe('sharing and hosting', () => {
     const shared = await openPage(link);
     assert.equal(await editorText(shared), edited);
     await runToEnd(shared);
-    assert.equal((await shared.textContent('[data-testid="output"]')).trimEnd(), await expectedOutput('queues'));
+    assert.equal(
+      (await shared.textContent('[data-testid="output"]')).trimEnd(),
+      await expectedOutput('queues'),
+    );
     await shared.close();
   });
 
-  test('the static build isolates itself with its service worker where no headers are set', { timeout: TEST_MS }, async () => {
-    const plain = await startServer(['--no-isolation']);
-    try {
-      const page = await openPage('?example=background', { baseUrl: plain.url });
-      assert.equal(await page.evaluate(() => window.crossOriginIsolated), true);
-      await runToEnd(page);
-      assert.equal((await page.textContent('[data-testid="output"]')).trimEnd(), await expectedOutput('background'));
-      await page.close();
-    } finally {
-      await plain.stop();
-    }
-  });
+  test(
+    'the static build isolates itself with its service worker where no headers are set',
+    { timeout: TEST_MS },
+    async () => {
+      const plain = await startServer(['--no-isolation']);
+      try {
+        const page = await openPage('?example=background', { baseUrl: plain.url });
+        assert.equal(await page.evaluate(() => window.crossOriginIsolated), true);
+        await runToEnd(page);
+        assert.equal(
+          (await page.textContent('[data-testid="output"]')).trimEnd(),
+          await expectedOutput('background'),
+        );
+        await page.close();
+      } finally {
+        await plain.stop();
+      }
+    },
+  );
 
   test('the layout fits a narrow screen', { timeout: TEST_MS }, async () => {
     const page = await openPage('?example=events', { viewport: { width: 420, height: 900 } });

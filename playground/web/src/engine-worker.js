@@ -54,7 +54,11 @@ async function load() {
         try {
           self.postMessage({ type: 'result', id, result: JSON.parse(json) });
         } catch (error) {
-          self.postMessage({ type: 'failed', id, message: `the engine's result is not JSON: ${error.message}` });
+          self.postMessage({
+            type: 'failed',
+            id,
+            message: `the engine's result is not JSON: ${error.message}`,
+          });
         }
       },
       onAbort: (reason) => self.postMessage({ type: 'crashed', message: `aborted: ${reason}` }),

@@ -46,7 +46,7 @@ export function parseWithLocations(text) {
       end += text[end] === '\\' ? 2 : 1;
     }
     if (text[end] !== '"') {
-      throw new JsonSyntaxError('string is not closed: add the closing \'"\'', start);
+      throw new JsonSyntaxError("string is not closed: add the closing '\"'", start);
     }
     pos = end + 1;
     try {
