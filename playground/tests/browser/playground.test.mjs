@@ -11,6 +11,7 @@
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -23,6 +24,15 @@ const SITE = process.env.PLAYGROUND_SITE ?? join(ROOT, 'build', 'playground', 's
 const SCENARIOS = process.env.PLAYGROUND_SCENARIOS ?? join(ROOT, 'playground', 'scenarios');
 const SCREENSHOTS = join(ROOT, 'build', 'playground', 'screenshots');
 const COOKBOOK = ['background', 'events', 'queues', 'control-inversion', 'errors', 'stuck-loop'];
+// Every scenario with an expected output: the cookbook's first, then the rest.
+const SLUGS = [
+  ...COOKBOOK,
+  ...readdirSync(SCENARIOS)
+    .filter((name) => name.endsWith('.expected.txt'))
+    .map((name) => name.slice(0, -'.expected.txt'.length))
+    .filter((slug) => !COOKBOOK.includes(slug))
+    .sort(),
+];
 
 // Bounds on every wait: loose, they only catch hangs.
 const PAGE_READY_MS = 60_000;
@@ -168,10 +178,10 @@ async function laneNames(page, kind) {
   );
 }
 
-describe('cookbook scenarios', () => {
-  for (const slug of COOKBOOK) {
+describe('scenarios', () => {
+  for (const slug of SLUGS) {
     test(
-      `${slug}: output matches the seed and the timeline has a lane per task`,
+      `${slug}: output matches the expected output and the timeline has a lane per task`,
       { timeout: TEST_MS },
       async () => {
         const page = await openPage(`?example=${slug}`);
@@ -185,7 +195,9 @@ describe('cookbook scenarios', () => {
 
         const result = await page.evaluate(() => window.playground.lastResult);
         const tasks = taskNames(result.trace);
-        assert.ok(tasks.length >= (slug === 'errors' ? 3 : 1), `tasks in the trace: ${tasks}`);
+        if (COOKBOOK.includes(slug)) {
+          assert.ok(tasks.length >= (slug === 'errors' ? 3 : 1), `tasks in the trace: ${tasks}`);
+        }
         assert.deepEqual((await laneNames(page, 'task')).sort(), tasks);
         assert.ok((await laneNames(page, 'thread')).includes('main'), 'a lane for the main thread');
         const drawn = await page.$$eval('[data-testid="timeline"] [data-lane="task"]', (lanes) =>
