@@ -355,6 +355,10 @@ function fillPicker() {
 }
 
 async function start() {
+  if (/Mac|iPhone|iPad/.test(navigator.platform)) {
+    ui.run.querySelector('kbd').textContent = '⌘ ↵';
+    ui.run.title = 'Run (⌘+Enter)';
+  }
   setRunning(false);
   renderTimeline(ui.timeline, null);
   setStatus('loading', 'Loading…');
