@@ -41,6 +41,25 @@ target_link_options(threaded_async_demo PRIVATE
   -sENVIRONMENT=web,worker,node -sEXIT_RUNTIME=0
   -sEXPORTED_RUNTIME_METHODS=ccall)
 
+# One target for `make wasm` (the tests, the cookbook and the demo), so that
+# make -j links them in parallel; the programs of tests/ and native/examples/
+# are collected once those directories have been read.
+add_custom_target(threaded_async_wasm)
+add_dependencies(threaded_async_wasm threaded_async_demo)
+function(threaded_async_wasm_collect_programs)
+  set(programs threaded_async_tests threaded_async_wasm_tests)
+  if(THREADED_ASYNC_EXAMPLES)
+    get_property(cookbook DIRECTORY ${CMAKE_SOURCE_DIR}/native/examples PROPERTY BUILDSYSTEM_TARGETS)
+    list(APPEND programs ${cookbook})
+  endif()
+  foreach(program IN LISTS programs)
+    if(TARGET ${program})
+      add_dependencies(threaded_async_wasm ${program})
+    endif()
+  endforeach()
+endfunction()
+cmake_language(DEFER DIRECTORY ${CMAKE_SOURCE_DIR} CALL threaded_async_wasm_collect_programs)
+
 # Native-only dependencies (Boost.Context) are absent: see wasm/cmake/FindBoost.cmake.
 list(PREPEND CMAKE_MODULE_PATH ${CMAKE_CURRENT_LIST_DIR}/cmake)
 
@@ -77,3 +96,12 @@ threaded_async_wasm_host_headers(Catch2 /usr/lib/cmake/Catch2 catch2
 list(APPEND CMAKE_MODULE_PATH /usr/lib/cmake/Catch2)
 threaded_async_wasm_host_headers(nlohmann_json /usr/share/cmake/nlohmann_json nlohmann
   nlohmann_json::nlohmann_json)
+
+# Tests of the backend itself (wasm/backend_test.cpp), beside the shared suite.
+if(THREADED_ASYNC_TESTS AND TARGET Catch2::Catch2)
+  add_executable(threaded_async_wasm_tests ${CMAKE_CURRENT_LIST_DIR}/backend_test.cpp)
+  target_link_libraries(threaded_async_wasm_tests PRIVATE threaded_async::threaded_async Catch2::Catch2)
+  threaded_async_warnings(threaded_async_wasm_tests)
+  set_target_properties(threaded_async_wasm_tests PROPERTIES
+    RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/wasm)
+endif()

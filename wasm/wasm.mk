@@ -16,15 +16,12 @@ WASM_BUILD ?= build/wasm
 WASM_ENV := NODE_PATH=/usr/share/nodejs
 WASM_NODE := node --no-experimental-fetch
 WASM_BUNDLE := $(WASM_BUILD)/wasm/threaded_async_demo
-# The cookbook programs that exist (native/examples/<slug>.cpp).
-WASM_COOKBOOK := $(foreach slug,$(COOKBOOK),$(if $(wildcard native/examples/$(subst -,_,$(slug)).cpp),cookbook_$(subst -,_,$(slug))))
 
 .PHONY: wasm test-wasm test-wasm-browser cookbook-wasm wasm-size
 
 wasm: deps
 	@$(WASM_ENV) emcmake cmake -S . -B $(WASM_BUILD) -DCMAKE_BUILD_TYPE=Release > /dev/null
-	@$(WASM_ENV) cmake --build $(WASM_BUILD) -j $(JOBS) --target threaded_async_tests \
-	  threaded_async_demo $(WASM_COOKBOOK)
+	@$(WASM_ENV) cmake --build $(WASM_BUILD) -j $(JOBS) --target threaded_async_wasm
 
 test-wasm: wasm build
 	@bash wasm/run_tests.sh $(WASM_BUILD) $(BUILD)
