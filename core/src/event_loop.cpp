@@ -427,9 +427,10 @@ WaitStatus EventLoop::wait_thread(std::unique_lock<std::mutex>& lock, Waiter& wa
   waiter.parking = &parking;
   lock.unlock();
   auto settled = [&] {
-    return waiter.status.load(std::memory_order_acquire) != WaitStatus::kWaiting || stopped();
+    return waiter.status.load(std::memory_order_seq_cst) != WaitStatus::kWaiting || stopped();
   };
   if (!spin_until(settled, deadline) && register_parking(&parking)) {
+    parking.may_sleep.store(true, std::memory_order_seq_cst);  // before the check below
     {
       std::unique_lock<std::mutex> sleep(parking.mutex);
       while (!settled()) {

@@ -21,6 +21,7 @@ void Waiter::wake() noexcept {
   if (task != nullptr) {
     task->loop().wake(task);
   } else {
+    if (!parking->may_sleep.load(std::memory_order_seq_cst)) return;
     // Taking the thread's mutex orders the claim before its check; notifying
     // after releasing it spares the woken thread from blocking on it at once.
     // The parking stays alive meanwhile: the thread re-takes the primitive's

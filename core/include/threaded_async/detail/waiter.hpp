@@ -26,6 +26,10 @@ enum class WaitStatus : std::uint8_t { kWaiting, kNotified, kTimedOut, kCancelle
 struct ThreadParking {
   std::mutex mutex;
   std::condition_variable cv;
+  // Set before the thread's last look at its waiter and its sleep. A notifier
+  // that finds it false need not signal: the thread is still spinning and will
+  // see the claim (both sides use sequentially consistent accesses).
+  std::atomic<bool> may_sleep{false};
   ThreadParking* registry_prev = nullptr;  // the loop's list of sleeping threads
   ThreadParking* registry_next = nullptr;
 };
@@ -43,7 +47,7 @@ struct Waiter {
   // must wake it (see wake()), except the waiting task itself.
   bool claim(WaitStatus outcome) noexcept {
     WaitStatus expected = WaitStatus::kWaiting;
-    return status.compare_exchange_strong(expected, outcome, std::memory_order_acq_rel);
+    return status.compare_exchange_strong(expected, outcome, std::memory_order_seq_cst);
   }
 
   // Wakes a waiter that was claimed as notified: queues its task on its loop,
