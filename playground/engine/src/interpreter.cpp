@@ -340,27 +340,45 @@ bool Run::matches(const std::exception_ptr& error, const std::vector<std::string
 // --- Tasks and handlers --------------------------------------------------------
 
 Value Run::run_task(const TaskDef& def, std::vector<Value> args, RunnerHandle* runner) {
-  Frame frame;
+  // The frame lives in this run, not on the task's stack: a loop that is forced
+  // down abandons that stack without unwinding it, and what the frame holds
+  // must then still be freed with the run rather than leak.
+  std::list<Frame>::iterator slot;
+  {
+    std::lock_guard<std::mutex> guard(frames_mutex_);
+    slot = task_frames_.emplace(task_frames_.end());
+  }
+  Frame& frame = *slot;
+  auto forget = [&] {
+    std::lock_guard<std::mutex> guard(frames_mutex_);
+    task_frames_.erase(slot);
+  };
   frame.in_task = true;
   frame.runners.push_back(runner);
   trace("started", def.name + "(" + join_repr(args) + ")");
   for (std::size_t i = 0; i < def.params.size() && i < args.size(); ++i) {
     frame.locals[def.params[i]] = std::move(args[i]);
   }
+  std::vector<Value>().swap(args);
   try {
     exec_block(def.body, frame);
   } catch (const ta::CancelledError&) {
     trace("cancelled", "");
+    forget();
     throw;
   } catch (const LimitError& e) {
     trace("failed", e.what());
+    forget();
     throw;
   } catch (...) {
     trace("failed", repr(error_value(std::current_exception())));
+    forget();
     throw;
   }
   trace("finished", "returned " + repr(frame.returned));
-  return frame.returned;
+  Value result = std::move(frame.returned);
+  forget();
+  return result;
 }
 
 void Run::run_thread(ThreadHandle& thread, const TaskDef& def, std::vector<Value> args,
@@ -759,15 +777,16 @@ Run::Flow Run::exec(const Step& step, Frame& frame) {
       return Flow::kNext;
     case Op::kSpin: {
       // Never suspends: only the wall-time bound (or a forced stop of the loop) ends it.
+      // Nothing allocated stays on the stack while spinning (see run_task).
       auto until = Clock::time_point::max();
-      std::string what = "for ever, never suspending";
       if (step.seconds) {
         const double s = seconds_of(eval(*step.seconds, frame), step.seconds->path, "seconds");
         until = Clock::now() +
                 std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s));
-        what = "for " + repr(Value(s)) + " s, never suspending";
+        trace("spin", "for " + repr(Value(s)) + " s, never suspending");
+      } else {
+        trace("spin", "for ever, never suspending");
       }
-      trace("spin", what);
       for (;;) {
         const auto now = Clock::now();
         if (now >= until) break;

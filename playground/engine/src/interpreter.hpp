@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <list>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -111,6 +112,8 @@ class Run : public std::enable_shared_from_this<Run> {
   std::atomic<std::uint64_t> steps_{0};
   std::atomic<std::size_t> tasks_{0};
   std::atomic<std::size_t> runners_{0};
+  std::mutex frames_mutex_;
+  std::list<Frame> task_frames_;  // frames of running tasks
   std::mutex threads_mutex_;
   std::vector<std::shared_ptr<ThreadHandle>> threads_;  // started and not yet joined
   std::size_t threads_started_ = 0;
