@@ -25,6 +25,16 @@ FUZZ_CORPUS := $(FUZZ_BUILD)/corpus
 # not the library) is left out; a grep makes sure the library uses no fences.
 SANITIZE_ASAN_FLAGS := -DCMAKE_CXX_FLAGS=-Wno-maybe-uninitialized
 SANITIZE_TSAN_FLAGS := -DCMAKE_CXX_FLAGS=-Wno-tsan
+# Tests that force a loop stuck in a pure spin down. TSan holds asynchronous
+# signals back until the thread calls a function it intercepts, so such a loop
+# never sees the forcing signal under TSan (docs/reliability.md); they run in
+# the native and ASan suites. Forced stops of loops stuck in calls run under TSan.
+TSAN_SKIP := ^bench_smoke$$|^cookbook_stuck_loop$$|^a task that spins is forced down
+TSAN_SKIP := $(TSAN_SKIP)|^a function stuck in call_in_loop is forced down
+TSAN_SKIP := $(TSAN_SKIP)|^unretrieved errors still arrive as an ExceptionGroup after a forced stop
+TSAN_SKIP := $(TSAN_SKIP)|^after a forced stop the other tasks unwind
+TSAN_SKIP := $(TSAN_SKIP)|^a stuck runner leaves other runners untouched
+TSAN_SKIP := $(TSAN_SKIP)|^after a forced stop the thread count is back
 sanitize-address fuzz: export ASAN_OPTIONS := detect_leaks=1:strict_init_order=1:check_initialization_order=1
 sanitize-address fuzz: export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
 sanitize-thread: export TSAN_OPTIONS := halt_on_error=1:second_deadlock_stack=1
@@ -47,7 +57,7 @@ sanitize-address: deps
 sanitize-thread: deps
 	@! grep -rn 'atomic_thread_fence' core native || \
 	  { echo "sanitize-thread: TSan cannot check fences; use sequentially consistent atomics"; exit 1; }
-	$(call run_sanitized_suite,thread,build/tsan,$(SANITIZE_TSAN_FLAGS),-E '^bench_smoke$$')
+	$(call run_sanitized_suite,thread,build/tsan,$(SANITIZE_TSAN_FLAGS),-E '$(TSAN_SKIP)')
 
 stress: deps
 	@cmake -S . -B build/stress -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
