@@ -411,7 +411,7 @@ WaitStatus EventLoop::wait(std::unique_lock<std::mutex>& lock, WaitList& list, W
     list.push_back(&waiter);
     lock.unlock();
     const WaitStatus status = task->loop().suspend(waiter, deadline);
-    lock.lock();
+    lock_spinning(lock);  // the waker may still hold it
     if (status != WaitStatus::kNotified) list.remove(&waiter);
     return status;
   }
@@ -443,7 +443,7 @@ WaitStatus EventLoop::wait_thread(std::unique_lock<std::mutex>& lock, Waiter& wa
     }
     unregister_parking(&parking);
   }
-  lock.lock();  // a notifier holds this lock while it touches the waiter
+  lock_spinning(lock);  // a notifier holds this lock while it touches the waiter
   if (waiter.status.load(std::memory_order_acquire) == WaitStatus::kWaiting) {
     waiter.claim(stopped() ? WaitStatus::kCancelled : WaitStatus::kTimedOut);
   }
