@@ -197,6 +197,7 @@ void run_suite(const Options& o, Results& results) {
   const char* round_trip = "us/round trip";
 
   measure("queue_pingpong_us", "threaded_async", round_trip, in_plan(queue_pingpong));
+  measure("queue_pingpong_us", "atomic_spin_threads", round_trip, in_plan(atomic_pingpong));
   measure("queue_pingpong_us", "condvar_threads", round_trip, in_plan(condvar_pingpong));
   measure("queue_pingpong_us", "asio_post_future", round_trip, in_plan(asio_pingpong));
   measure("task_roundtrip_us", "threaded_async", round_trip, in_plan(task_roundtrip));

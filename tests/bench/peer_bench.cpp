@@ -1,6 +1,7 @@
 // The peers' benchmarks (see peer_bench.hpp).
 #include "peer_bench.hpp"
 
+#include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -56,7 +57,43 @@ class AsioThread {
 
 int trivial() { return 1; }
 
+void cpu_pause() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
 }  // namespace
+
+Figure atomic_pingpong(const Plan& plan) {
+  // The number sent and the answer, each on its own cache line; -1: stop.
+  struct alignas(64) Slot {
+    std::atomic<long> value{-2};
+  };
+  Slot question, answer;
+  std::thread worker([&] {
+    long last = -2;
+    for (;;) {
+      long v;
+      while ((v = question.value.load(std::memory_order_acquire)) == last) cpu_pause();
+      if (v == -1) return;
+      last = v;
+      answer.value.store(v + 1, std::memory_order_release);
+    }
+  });
+  long next = 0;
+  const Figure f = per_op<Micros>(plan, plan.ops(2000000), [&](std::size_t ops) {
+    const auto start = Clock::now();
+    for (std::size_t i = 0; i < ops; ++i, ++next) {
+      question.value.store(next, std::memory_order_release);
+      while (answer.value.load(std::memory_order_acquire) != next + 1) cpu_pause();
+    }
+    return Clock::now() - start;
+  });
+  question.value.store(-1, std::memory_order_release);
+  worker.join();
+  return f;
+}
 
 Figure condvar_pingpong(const Plan& plan) {
   CondvarQueue in, out;

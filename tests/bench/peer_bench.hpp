@@ -8,6 +8,9 @@
 
 namespace bench {
 
+// The floor of any hand-over between two cores: two threads spinning on two
+// atomics, passing a number back and forth. µs per round trip.
+Figure atomic_pingpong(const Plan& plan);
 // Queue ping-pong between two threads over two mutex+condvar queues. µs per round trip.
 Figure condvar_pingpong(const Plan& plan);
 // post() a handler that answers through a std::promise; the thread waits on its future.
