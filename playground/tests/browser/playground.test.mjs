@@ -125,17 +125,34 @@ after(
 );
 
 // Opens the page at `path` (relative to baseUrl) and waits until the scenario
-// is loaded and the engine is ready. Page errors fail the test at the end.
+// is loaded and the engine is ready. Errors the page throws fail the test when
+// it closes the page (closePage).
 async function openPage(path, { baseUrl = server.url, viewport = { width: 1400, height: 900 } } = {}) {
   const page = await browser.newPage({ viewport });
   page.setDefaultTimeout(PAGE_READY_MS);
   const problems = [];
   page.on('pageerror', (error) => problems.push(error.message));
+  // What the engine's workers print on stderr and what the page warns about,
+  // to explain a failed run.
+  page.engineLog = [];
+  page.on('console', (message) => {
+    if (message.type() !== 'log') page.engineLog.push(`page: ${message.text()}`);
+  });
+  page.on('worker', (worker) =>
+    worker.on('console', (message) => {
+      if (message.type() !== 'log') page.engineLog.push(`${worker.url()}: ${message.text()}`);
+    }),
+  );
   await page.goto(new URL(path, baseUrl).href);
   await page.waitForSelector('body[data-page-state="loaded"]');
   await page.waitForSelector('[data-testid="status"][data-kind="ready"]');
   page.problems = problems;
   return page;
+}
+
+async function closePage(page) {
+  await page.close();
+  assert.deepEqual(page.problems, [], 'errors thrown on the page');
 }
 
 async function editorText(page) {
@@ -148,16 +165,17 @@ async function replaceEditorText(page, text) {
   await page.keyboard.insertText(text);
 }
 
-// Waits for the run started by the caller to end; returns the output's state
-// ('done', 'failed' or 'stopped'). A run that did not end as `expected` fails
-// the test with the page's own words about it.
+// Waits for the run started by the caller to end ('done', 'failed' or
+// 'stopped'); a run that did not end as `expected` fails the test with the
+// page's own words about it.
 async function waitForRunEnd(page, expected = 'done') {
   const ended = ['done', 'failed', 'stopped'].map((state) => `[data-testid="output"][data-state="${state}"]`);
-  await page.waitForSelector(ended.join(', '), { timeout: RUN_MS });
+  await page.waitForSelector(ended.join(', '), { timeout: RUN_MS }).catch((error) => {
+    throw new Error(`the run did not end: ${error.message}\n${page.engineLog.join('\n')}`);
+  });
   const state = await page.getAttribute('[data-testid="output"]', 'data-state');
   const info = await page.textContent('[data-testid="run-info"]');
-  assert.equal(state, expected, `the run ended ${state}: ${info}`);
-  return state;
+  assert.equal(state, expected, `the run ended ${state}: ${info}\n${page.engineLog.join('\n')}`);
 }
 
 async function runToEnd(page) {
@@ -165,7 +183,7 @@ async function runToEnd(page) {
   await page.waitForSelector('body[data-run-state="running"], [data-testid="output"][data-state="done"]', {
     timeout: RUN_MS,
   });
-  return waitForRunEnd(page, 'done');
+  await waitForRunEnd(page, 'done');
 }
 
 function taskNames(trace) {
@@ -207,8 +225,7 @@ describe('scenarios', () => {
         if (slug === 'stuck-loop') assert.equal(result.shutdown_type, 'FORCE_STOPPED');
 
         await page.screenshot({ path: join(SCREENSHOTS, `${slug}.png`), fullPage: true });
-        assert.deepEqual(page.problems, []);
-        await page.close();
+        await closePage(page);
       },
     );
   }
@@ -224,7 +241,7 @@ describe('editing', () => {
       (await page.textContent('[data-testid="output"]')).trimEnd(),
       await expectedOutput('background'),
     );
-    await page.close();
+    await closePage(page);
   });
 
   test(
@@ -249,7 +266,7 @@ describe('editing', () => {
       await page.keyboard.type('se');
       await page.waitForSelector('.cm-tooltip-autocomplete li', { timeout: PAGE_READY_MS });
       assert.deepEqual(await options(), ['seconds']);
-      await page.close();
+      await closePage(page);
     },
   );
 
@@ -267,7 +284,7 @@ describe('editing', () => {
     await page.click('[data-testid="run"]');
     assert.equal(await page.getAttribute('[data-testid="output"]', 'data-state'), 'rejected');
     await page.screenshot({ path: join(SCREENSHOTS, 'broken-document.png'), fullPage: true });
-    await page.close();
+    await closePage(page);
   });
 
   test(
@@ -289,7 +306,7 @@ describe('editing', () => {
       assert.ok(words.includes(where), `${words} names ${where}`);
       assert.equal(await item.locator('.error-path').textContent(), '/main/0/body/1/op');
       await page.screenshot({ path: join(SCREENSHOTS, 'schema-error.png'), fullPage: true });
-      await page.close();
+      await closePage(page);
     },
   );
 
@@ -312,7 +329,7 @@ describe('editing', () => {
     const words = await error.textContent();
     assert.ok(words.includes(`line 1, column ${column}`), words);
     assert.match(words, /ValueError: boom/);
-    await page.close();
+    await closePage(page);
   });
 });
 
@@ -339,7 +356,7 @@ describe('running off the page thread', () => {
       (await page.textContent('[data-testid="output"]')).trimEnd(),
       await expectedOutput('stuck-loop'),
     );
-    await page.close();
+    await closePage(page);
   });
 
   test(
@@ -374,7 +391,7 @@ describe('running off the page thread', () => {
         (await page.textContent('[data-testid="output"]')).trimEnd(),
         await expectedOutput('background'),
       );
-      await page.close();
+      await closePage(page);
     },
   );
 });
@@ -389,7 +406,7 @@ describe('sharing and hosting', () => {
     await page.click('[data-testid="share"]');
     const link = await page.inputValue('[data-testid="share-link"]');
     assert.match(link, /#scenario=/);
-    await page.close();
+    await closePage(page);
 
     const shared = await openPage(link);
     assert.equal(await editorText(shared), edited);
@@ -398,7 +415,7 @@ describe('sharing and hosting', () => {
       (await shared.textContent('[data-testid="output"]')).trimEnd(),
       await expectedOutput('queues'),
     );
-    await shared.close();
+    await closePage(shared);
   });
 
   test(
@@ -414,7 +431,7 @@ describe('sharing and hosting', () => {
           (await page.textContent('[data-testid="output"]')).trimEnd(),
           await expectedOutput('background'),
         );
-        await page.close();
+        await closePage(page);
       } finally {
         await plain.stop();
       }
@@ -427,6 +444,6 @@ describe('sharing and hosting', () => {
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow}px`);
     await page.screenshot({ path: join(SCREENSHOTS, 'narrow.png'), fullPage: true });
-    await page.close();
+    await closePage(page);
   });
 });

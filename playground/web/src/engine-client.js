@@ -22,16 +22,24 @@ export class EngineClient {
     this.ready = false;
     this.failure = null;
     this.onStatus('loading', 'Loading the engine…');
-    this.worker = new Worker(this.workerUrl);
-    this.worker.onmessage = (event) => this.receive(event.data);
-    this.worker.onerror = (event) => {
+    const worker = new Worker(this.workerUrl);
+    this.worker = worker;
+    // Events still queued from a worker that was replaced are dropped.
+    worker.onmessage = (event) => {
+      if (worker === this.worker) this.receive(event.data);
+    };
+    worker.onerror = (event) => {
       event.preventDefault();
-      this.crashed(event.message || 'could not load engine-worker.js');
+      if (worker !== this.worker) return;
+      const reason = event.message || 'could not load engine-worker.js';
+      console.warn(`playground: the engine worker reported an error: ${reason}`);
+      this.crashed(reason);
     };
   }
 
-  // The engine broke: before it was ready it cannot load (stay failed); once
-  // it was ready, fail what was pending and start a fresh worker.
+  // The engine aborted or one of its threads threw: before it was ready it
+  // cannot load (stay failed); once it was ready its memory may be damaged, so
+  // fail what was pending and start a fresh worker.
   crashed(reason) {
     if (!this.ready) {
       this.fail(`the engine did not load: ${reason}`);
