@@ -204,7 +204,7 @@ describe('scenarios', () => {
       async () => {
         const page = await openPage(`?example=${slug}`);
         assert.equal(await page.inputValue('[data-testid="scenario-select"]'), slug);
-        const scenario = await readFile(join(SCENARIOS, `${slug}.json`), 'utf8');
+        const scenario = await readFile(join(SITE, 'scenarios', `${slug}.json`), 'utf8');
         assert.equal(await editorText(page), scenario);
 
         await runToEnd(page);
@@ -381,7 +381,7 @@ describe('running off the page thread', () => {
       await page.waitForSelector('[data-testid="status"][data-kind="ready"]', { timeout: PAGE_READY_MS });
       assert.equal(engineWorkers().length, 1);
       assert.notEqual(engineWorkers()[0], first);
-      const background = await readFile(join(SCENARIOS, 'background.json'), 'utf8');
+      const background = await readFile(join(SITE, 'scenarios', 'background.json'), 'utf8');
       await page.selectOption('[data-testid="scenario-select"]', 'background');
       await page.waitForFunction((text) => window.playground.editorText() === text, background, {
         timeout: PAGE_READY_MS,
