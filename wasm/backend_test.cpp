@@ -78,10 +78,12 @@ TEST_CASE("an exception of a type not derived from std::exception is described b
 TEST_CASE("a loop thread that ran fibers ends and is joined", "[wasm]") {
   for (int i = 0; i < 3; ++i) {
     ta::AsyncRunner runner;
-    REQUIRE(runner.create_task([] {
-                    ta::sleep(1ms);
-                    return 1;
-                  }).wait() == 1);
+    REQUIRE(runner
+                .create_task([] {
+                  ta::sleep(1ms);
+                  return 1;
+                })
+                .wait() == 1);
     runner.close();
     REQUIRE(runner.shutdown_type() == ta::ShutdownType::STOPPED);
   }

@@ -109,8 +109,8 @@ Fiber* fiber_create(FiberPool* pool, FiberEntry entry, void* arg) {
   fiber->arg = arg;
   char* asyncify_stack = block + kRecord;
   char* c_stack = asyncify_stack + pool->asyncify_stack();
-  emscripten_fiber_init(&fiber->context, &fiber_start, fiber, c_stack, pool->c_stack(), asyncify_stack,
-                        pool->asyncify_stack());
+  emscripten_fiber_init(&fiber->context, &fiber_start, fiber, c_stack, pool->c_stack(),
+                        asyncify_stack, pool->asyncify_stack());
   return fiber;
 }
 

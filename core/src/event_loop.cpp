@@ -125,8 +125,8 @@ const char* EventLoop::current_task_name_for_report() noexcept {
 
 void EventLoop::check_thread_side(const char* what, const char* instead) const {
   if (!platform_may_block()) {
-    throw WouldDeadlockError(std::string(what) + " would block the browser's main thread (runner '" +
-                             options_.name +
+    throw WouldDeadlockError(std::string(what) +
+                             " would block the browser's main thread (runner '" + options_.name +
                              "'), which may not block: run this code in a worker, for example "
                              "by linking with -sPROXY_TO_PTHREAD so that main() runs on a "
                              "pthread, or from a std::thread");
