@@ -329,3 +329,26 @@ TEST_CASE("a loop thread that blocks signals cannot be forced: FAILED_FORCE_STOP
   for (int i = 0; i < 500 && !released; ++i) std::this_thread::sleep_for(10ms);
   REQUIRE(released);
 }
+
+TEST_CASE("a queue of another runner that a forced-down task waited on stays sound",
+          "[stuck_loop]") {
+  ta::AsyncRunner healthy(quick_exit("keeps-queue"));
+  ta::Queue<int> queue(healthy);
+  {
+    ta::AsyncRunner stuck(quick_exit("waits-then-stuck"));
+    std::atomic<bool> waiting{false};
+    auto getter = stuck.create_task([queue, &waiting]() mutable {
+      waiting = true;
+      return queue.get();  // suspends this task on the healthy runner's queue
+    });
+    await_flag(waiting);
+    stuck.wait_for_next_eventloop_iteration();
+    stuck.create_task([] { spin_forever(); });
+    stuck.close();
+    REQUIRE(stuck.shutdown_type() == ta::ShutdownType::FORCE_STOPPED);
+    REQUIRE_THROWS_AS(getter.wait(), ta::CancelledError);
+  }
+  queue.put_wait(7);  // must not hand the item to the gone task's waiter
+  REQUIRE(queue.qsize() == 1);
+  REQUIRE(queue.get_wait(5s) == 7);
+}

@@ -408,6 +408,8 @@ WaitStatus EventLoop::wait(std::unique_lock<std::mutex>& lock, WaitList& list, W
                            Clock::time_point deadline) {
   if (TaskBase* task = tls_task) {
     waiter.task = task;
+    waiter.list_lock = lock.mutex();
+    waiter.list = &list;
     list.push_back(&waiter);
     lock.unlock();
     const WaitStatus status = task->loop().suspend(waiter, deadline);
@@ -602,6 +604,13 @@ void EventLoop::after_stop(bool loop_thread_gone, bool forced) {
   }
   while (TaskBase* task = live_head_) {
     if (task->outcome_ == Outcome::kPending) task->outcome_ = Outcome::kCancelled;
+    if (Waiter* waiter = task->waiter_; waiter != nullptr && waiter->list != nullptr) {
+      // Its waiter lives on the stack about to be freed: take it off the primitive's list.
+      std::lock_guard<std::mutex> guard(*waiter->list_lock);
+      waiter->claim(WaitStatus::kCancelled);
+      waiter->list->remove(waiter);
+    }
+    task->waiter_ = nullptr;
     if (task->fiber_ != nullptr) {
       fiber_destroy(pool_, task->fiber_);
       task->fiber_ = nullptr;

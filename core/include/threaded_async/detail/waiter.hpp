@@ -34,6 +34,8 @@ struct ThreadParking {
   ThreadParking* registry_next = nullptr;
 };
 
+class WaitList;
+
 struct Waiter {
   Waiter* prev = nullptr;
   Waiter* next = nullptr;
@@ -41,6 +43,8 @@ struct Waiter {
   std::atomic<WaitStatus> status{WaitStatus::kWaiting};
   void* slot = nullptr;              // hand-over storage, e.g. a queue item
   TaskBase* task = nullptr;          // set for a task waiter
+  std::mutex* list_lock = nullptr;   // a task waiter's list and its lock, to unlink
+  WaitList* list = nullptr;          // it if the task is abandoned (forced stop)
   ThreadParking* parking = nullptr;  // set for a thread waiter
 
   // Claims the waiter for `outcome` if it is still waiting. Whoever claims it
