@@ -17,8 +17,8 @@ FUZZ_SECONDS ?= 600
 FUZZ_BUILD := build/fuzz
 FUZZ_CORPUS := $(FUZZ_BUILD)/corpus
 
-# No suppressions but one known leak (tests/stress/lsan_known_leaks.supp): every
-# other report fails the run. g++ 12 warns falsely about
+# No suppressions (tests/stress/lsan_known_leaks.supp is where a known leak
+# would go, with its reason): every report fails the run. g++ 12 warns falsely about
 # maybe-uninitialized values in std::regex (used by Catch2) once ASan
 # instruments it, so that one warning is off in the ASan build. TSan does not
 # model standalone fences (g++ -Wtsan): Boost.Asio in the benchmarks' peers uses
@@ -39,7 +39,6 @@ TSAN_SKIP := $(TSAN_SKIP)|^after a forced stop the thread count is back
 TSAN_SKIP := $(TSAN_SKIP)|^a queue of another runner that a forced-down task waited on stays sound
 sanitize-address fuzz: export ASAN_OPTIONS := detect_leaks=1:strict_init_order=1:check_initialization_order=1
 sanitize-address fuzz: export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
-# One known leak, explained in the file, until the library frees it.
 sanitize-address: export LSAN_OPTIONS := suppressions=$(CURDIR)/tests/stress/lsan_known_leaks.supp
 sanitize-thread: export TSAN_OPTIONS := halt_on_error=1:second_deadlock_stack=1
 

@@ -68,18 +68,19 @@ struct EventLoop::ShutdownRequest final : InboxItem {
   }
 };
 
-namespace {
 struct CallRequest final : InboxItem {
   std::function<void()> fn;
   std::shared_ptr<Completion> completion = std::make_shared<Completion>();
-  void on_loop(EventLoop&) override {
+  void on_loop(EventLoop& loop) override {
     std::exception_ptr error;
+    loop.running_call_ = this;  // freed by after_stop if the loop is forced down in fn()
     try {
       UserCode user_code;
       fn();
     } catch (...) {
       error = std::current_exception();
     }
+    loop.running_call_ = nullptr;
     // Moved, not copied: the exception's reference count lives in libstdc++,
     // which ThreadSanitizer cannot see, so the loop keeps no reference that it
     // could drop last while the waiting thread still reads the exception.
@@ -87,7 +88,6 @@ struct CallRequest final : InboxItem {
     delete this;
   }
 };
-}  // namespace
 
 void Completion::signal(std::exception_ptr e) {
   std::lock_guard<std::mutex> guard(lock);
@@ -590,6 +590,14 @@ void EventLoop::after_stop(bool loop_thread_gone, bool forced) {
   if (!loop_thread_gone) return;
   // The loop thread is gone (joined): this thread may touch the loop's state.
   // Its tasks unwind on another thread where fibers may move between threads.
+  if (forced && running_call_ != nullptr) {
+    // A call_in_loop function held the loop; its frame was abandoned with the loop's stack.
+    auto* call = static_cast<CallRequest*>(running_call_);
+    running_call_ = nullptr;
+    call->completion->signal(
+        std::make_exception_ptr(CancelledError("the loop was forced down during this call")));
+    delete call;
+  }
   if (forced && platform_fibers_may_change_threads()) adopt_and_unwind();
   // Tasks that never finished are abandoned on their stacks and reported cancelled.
   while (InboxItem* item = inbox_.pop()) {

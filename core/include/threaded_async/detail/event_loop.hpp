@@ -144,6 +144,7 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
  private:
   friend class TaskBase;
   friend struct CancelRequest;
+  friend struct CallRequest;
   friend void task_entry(void* arg);
   struct ShutdownRequest;
   struct IterationMarker;
@@ -185,6 +186,7 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
   TimerHeap timers_;
   Fiber* scheduler_fiber_ = nullptr;
   TaskBase* live_head_ = nullptr;  // every task started and not finished
+  InboxItem* running_call_ = nullptr;  // the call_in_loop request running now
   std::size_t live_count_ = 0;
   bool shutting_down_ = false;
   bool stop_when_idle_ = false;
