@@ -26,7 +26,8 @@ selected=$(list_cases "${node[@]}" "$tests_js" '~[native-only]' | count_cases)
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
-timeout 1200 "${node[@]}" "$tests_js" '~[native-only]' 2>&1 | tee "$log" || status=$?
+timeout 1200 "${node[@]}" "$tests_js" '~[native-only]' --use-colour no 2>&1 | tee "$log" ||
+  status=$?
 summary=$(grep -E "^(All tests passed|test cases:)" "$log" | tail -1 || true)
 ran=$(sed -nE 's/.* in ([0-9]+) test cases?\).*/\1/p; s/^test cases: *([0-9]+).*/\1/p' <<<"$summary")
 ran=${ran:-0}
