@@ -13,6 +13,15 @@ struct Unwound {
   std::atomic<int>* count;
   ~Unwound() { ++*count; }
 };
+
+// Work that would sleep for 30 s; counts its unwinding in `unwound`.
+auto endless_work(std::atomic<int>& unwound) {
+  return [&unwound] {
+    Unwound guard{&unwound};
+    ta::sleep(30s);
+    return 1;
+  };
+}
 }  // namespace
 
 TEST_CASE("wait_for_or_cancel returns the work's result", "[utilities]") {
@@ -32,11 +41,7 @@ TEST_CASE("wait_for_or_cancel cancels the work when the event is set first", "[u
   ta::Event cancel(runner);
   std::atomic<int> unwound{0};
   auto task = runner.create_task([cancel, &unwound] {
-    return ta::wait_for_or_cancel([&unwound] {
-      Unwound guard{&unwound};
-      ta::sleep(30s);
-      return 1;
-    }, cancel);
+    return ta::wait_for_or_cancel(endless_work(unwound), cancel);
   });
   runner.wait_for_next_eventloop_iteration();
   cancel.set();
@@ -49,11 +54,7 @@ TEST_CASE("wait_for_or_cancel gives up after its timeout", "[utilities]") {
   ta::Event cancel(runner);
   std::atomic<int> unwound{0};
   auto task = runner.create_task([cancel, &unwound] {
-    return ta::wait_for_or_cancel([&unwound] {
-      Unwound guard{&unwound};
-      ta::sleep(30s);
-      return 1;
-    }, cancel, 20ms);
+    return ta::wait_for_or_cancel(endless_work(unwound), cancel, 20ms);
   });
   REQUIRE_THROWS_AS(task.wait(5s), ta::EventLoopTimeoutError);
   REQUIRE(unwound == 1);
@@ -64,11 +65,7 @@ TEST_CASE("run_or_raise cancels the work and raises when the watcher fails first
   std::atomic<int> unwound{0};
   auto task = runner.create_task([&unwound] {
     return ta::run_or_raise(
-        [&unwound] {
-          Unwound guard{&unwound};
-          ta::sleep(30s);
-          return 1;
-        },
+        endless_work(unwound),
         [] {
           ta::sleep(5ms);
           throw std::runtime_error("watcher saw a fault");
