@@ -189,7 +189,8 @@ class FiberPool {
                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
     if (p == MAP_FAILED) throw std::bad_alloc();
     slabs_.push_back(p);
-    for (std::size_t i = kSlabStacks; i-- > 1;) free_.push_back(static_cast<char*>(p) + i * region_);
+    for (std::size_t i = kSlabStacks; i-- > 1;)
+      free_.push_back(static_cast<char*>(p) + i * region_);
     return p;
   }
 

@@ -32,8 +32,9 @@ void on_fault(int sig, siginfo_t* info, void* context) {
     const char* name = EventLoop::current_task_name_for_report();
     write_str("threaded_async: task '");
     write_str(name != nullptr ? name : "?");
-    write_str("' overflowed its fiber stack (it hit the guard page below the stack); "
-              "give the runner a larger RunnerOptions::stack_size\n");
+    write_str(
+        "' overflowed its fiber stack (it hit the guard page below the stack); "
+        "give the runner a larger RunnerOptions::stack_size\n");
     ::signal(SIGABRT, SIG_DFL);
     ::abort();
   }

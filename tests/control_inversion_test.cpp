@@ -70,8 +70,7 @@ TEST_CASE("process answers a queued request at once and returns false when none 
   REQUIRE_FALSE(server.process());
 }
 
-TEST_CASE("process returns only once the client has reacted to the answer",
-          "[control_inversion]") {
+TEST_CASE("process returns only once the client has reacted to the answer", "[control_inversion]") {
   TestServer server;
   Stub client(server);
   std::vector<int> got;  // written by the task, read by this thread after process()

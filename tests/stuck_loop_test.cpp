@@ -157,8 +157,7 @@ TEST_CASE("unretrieved errors still arrive as an ExceptionGroup after a forced s
     FAIL("expected an ExceptionGroup");
   } catch (const ta::ExceptionGroup& group) {
     REQUIRE(group.exceptions().size() == 2);
-    REQUIRE(group.describe() ==
-            "(std::invalid_argument('first'), std::out_of_range('second'))");
+    REQUIRE(group.describe() == "(std::invalid_argument('first'), std::out_of_range('second'))");
   }
   REQUIRE(runner.shutdown_type() == ta::ShutdownType::FORCE_STOPPED);
 }

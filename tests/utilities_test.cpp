@@ -28,10 +28,12 @@ TEST_CASE("wait_for_or_cancel returns the work's result", "[utilities]") {
   ta::AsyncRunner runner;
   ta::Event cancel(runner);
   auto task = runner.create_task([cancel] {
-    return ta::wait_for_or_cancel([] {
-      ta::sleep(1ms);
-      return 7;
-    }, cancel);
+    return ta::wait_for_or_cancel(
+        [] {
+          ta::sleep(1ms);
+          return 7;
+        },
+        cancel);
   });
   REQUIRE(task.wait(5s) == 7);
 }
@@ -40,9 +42,8 @@ TEST_CASE("wait_for_or_cancel cancels the work when the event is set first", "[u
   ta::AsyncRunner runner;
   ta::Event cancel(runner);
   std::atomic<int> unwound{0};
-  auto task = runner.create_task([cancel, &unwound] {
-    return ta::wait_for_or_cancel(endless_work(unwound), cancel);
-  });
+  auto task = runner.create_task(
+      [cancel, &unwound] { return ta::wait_for_or_cancel(endless_work(unwound), cancel); });
   runner.wait_for_next_eventloop_iteration();
   cancel.set();
   REQUIRE_THROWS_AS(task.wait(5s), ta::CancelledError);
@@ -53,9 +54,8 @@ TEST_CASE("wait_for_or_cancel gives up after its timeout", "[utilities]") {
   ta::AsyncRunner runner;
   ta::Event cancel(runner);
   std::atomic<int> unwound{0};
-  auto task = runner.create_task([cancel, &unwound] {
-    return ta::wait_for_or_cancel(endless_work(unwound), cancel, 20ms);
-  });
+  auto task = runner.create_task(
+      [cancel, &unwound] { return ta::wait_for_or_cancel(endless_work(unwound), cancel, 20ms); });
   REQUIRE_THROWS_AS(task.wait(5s), ta::EventLoopTimeoutError);
   REQUIRE(unwound == 1);
 }
@@ -64,12 +64,10 @@ TEST_CASE("run_or_raise cancels the work and raises when the watcher fails first
   ta::AsyncRunner runner;
   std::atomic<int> unwound{0};
   auto task = runner.create_task([&unwound] {
-    return ta::run_or_raise(
-        endless_work(unwound),
-        [] {
-          ta::sleep(5ms);
-          throw std::runtime_error("watcher saw a fault");
-        });
+    return ta::run_or_raise(endless_work(unwound), [] {
+      ta::sleep(5ms);
+      throw std::runtime_error("watcher saw a fault");
+    });
   });
   REQUIRE_THROWS_MATCHES(task.wait(5s), std::runtime_error, Catch::Message("watcher saw a fault"));
   REQUIRE(unwound == 1);
@@ -89,8 +87,7 @@ TEST_CASE("run_or_raise returns the work's result and stops the watcher", "[util
   REQUIRE(watcher_unwound == 1);
 }
 
-TEST_CASE("run_or_raise lets the work finish when the watcher ends without error",
-          "[utilities]") {
+TEST_CASE("run_or_raise lets the work finish when the watcher ends without error", "[utilities]") {
   ta::AsyncRunner runner;
   auto task = runner.create_task([] {
     return ta::run_or_raise(

@@ -30,7 +30,8 @@ detail::LoopOptions loop_options(const RunnerOptions& o) {
   l.name = o.name;
   l.report_forced_stop = o.report_forced_stop;
   if (o.watchdog_after.is_runner_default()) {
-    throw UsageError("RunnerOptions::watchdog_after must be a duration or Timeout::forever() (off)");
+    throw UsageError(
+        "RunnerOptions::watchdog_after must be a duration or Timeout::forever() (off)");
   }
   l.watchdog_after = o.watchdog_after;
   l.on_stuck = o.on_stuck;
@@ -62,7 +63,8 @@ void AsyncRunner::leave(bool may_throw) {
 }
 
 void AsyncRunner::wait_for_next_eventloop_iteration(Timeout timeout) {
-  loop_->check_thread_side("AsyncRunner::wait_for_next_eventloop_iteration", "threaded_async::yield");
+  loop_->check_thread_side("AsyncRunner::wait_for_next_eventloop_iteration",
+                           "threaded_async::yield");
   loop_->check_running("AsyncRunner::wait_for_next_eventloop_iteration");
   const Timeout resolved = loop_->resolve(timeout);
   if (!loop_->wait_next_iteration(resolved.deadline())) {

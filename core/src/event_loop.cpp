@@ -49,7 +49,6 @@ struct WaitTimer final : Timer {
   }
 };
 
-
 }  // namespace
 
 struct EventLoop::IterationMarker final : InboxItem, ReadyItem {
@@ -173,8 +172,8 @@ void EventLoop::start() {
         std::fprintf(stderr, "threaded_async: watchdog: %s\n", report.describe().c_str());
       };
     }
-    watchdog_ = std::make_unique<Watchdog>(*this, options_.watchdog_after.duration(),
-                                           std::move(callback));
+    watchdog_ =
+        std::make_unique<Watchdog>(*this, options_.watchdog_after.duration(), std::move(callback));
   }
 }
 
@@ -325,8 +324,10 @@ void EventLoop::finish(TaskBase* task) {
     task->fiber_ = nullptr;
   }
   if (task->registered_) {
-    if (task->live_prev_) task->live_prev_->live_next_ = task->live_next_;
-    else live_head_ = task->live_next_;
+    if (task->live_prev_)
+      task->live_prev_->live_next_ = task->live_next_;
+    else
+      live_head_ = task->live_next_;
     if (task->live_next_) task->live_next_->live_prev_ = task->live_prev_;
     task->registered_ = false;
     --live_count_;
@@ -464,8 +465,10 @@ bool EventLoop::register_parking(ThreadParking* parking) {
 
 void EventLoop::unregister_parking(ThreadParking* parking) {
   std::lock_guard<std::mutex> guard(registry_mutex_);
-  if (parking->registry_prev) parking->registry_prev->registry_next = parking->registry_next;
-  else parked_head_ = parking->registry_next;
+  if (parking->registry_prev)
+    parking->registry_prev->registry_next = parking->registry_next;
+  else
+    parked_head_ = parking->registry_next;
   if (parking->registry_next) parking->registry_next->registry_prev = parking->registry_prev;
 }
 

@@ -10,8 +10,8 @@ namespace threaded_async {
 std::string StuckLoopReport::describe() const {
   char held[32];
   std::snprintf(held, sizeof held, "%.3f s", std::chrono::duration<double>(held_for).count());
-  const std::string who = task.empty() ? std::string("a function given to call_in_loop")
-                                       : "task '" + task + "'";
+  const std::string who =
+      task.empty() ? std::string("a function given to call_in_loop") : "task '" + task + "'";
   return "the loop of runner '" + runner + "' is stuck: " + who + " has held it for " + held +
          " without suspending";
 }

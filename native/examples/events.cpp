@@ -8,7 +8,7 @@ namespace ta = threaded_async;
 std::optional<int> global_var;
 
 int increment_global(ta::Event global_initialized) {  // a handle: the copy is the same event
-  global_initialized.as_async_event().wait();          // suspends the task
+  global_initialized.as_async_event().wait();         // suspends the task
   return *global_var + 1;
 }
 

@@ -84,7 +84,8 @@ BackgroundTask<TaskResult<F, Args...>> spawn(EventLoop& loop, std::string name, 
   const auto sequence = loop.next_task_sequence();
   if (name.empty()) name = "task-" + std::to_string(sequence);
   auto* task = new Task<T, std::decay_t<F>, std::decay_t<Args>...>(
-      loop.shared_from_this(), std::move(name), sequence, std::forward<F>(f), std::forward<Args>(args)...);
+      loop.shared_from_this(), std::move(name), sequence, std::forward<F>(f),
+      std::forward<Args>(args)...);
   task->add_ref();  // one for the loop, one for the handle
   loop.start_task(task);
   return BackgroundTask<T>(TaskRef<TaskOf<T>>(task));

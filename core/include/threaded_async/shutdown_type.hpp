@@ -7,11 +7,11 @@
 namespace threaded_async {
 
 enum class ShutdownType {
-  NOT_SHUT_DOWN,        // still running, or never left
-  STOPPED,              // orderly: tasks cancelled, loop stopped, thread joined
-  FORCE_STOPPED,        // the loop was stuck and its thread was brought down
-  FAILED_FORCE_STOPPED, // forcing was tried and the thread may still be running
-  UNKNOWN,              // leaving failed in another way
+  NOT_SHUT_DOWN,         // still running, or never left
+  STOPPED,               // orderly: tasks cancelled, loop stopped, thread joined
+  FORCE_STOPPED,         // the loop was stuck and its thread was brought down
+  FAILED_FORCE_STOPPED,  // forcing was tried and the thread may still be running
+  UNKNOWN,               // leaving failed in another way
 };
 
 std::string_view to_string(ShutdownType type) noexcept;

@@ -26,14 +26,14 @@ void yield();
 // Starts a task on the runner of the calling task. Inside a task only; never blocks.
 template <class F, class... Args>
 auto create_task(F&& f, Args&&... args) {
-  auto& task = detail::EventLoop::require_task("threaded_async::create_task",
-                                               "AsyncRunner::create_task");
+  auto& task =
+      detail::EventLoop::require_task("threaded_async::create_task", "AsyncRunner::create_task");
   return detail::spawn(task.loop(), {}, std::forward<F>(f), std::forward<Args>(args)...);
 }
 template <class F, class... Args>
 auto create_task(TaskOptions options, F&& f, Args&&... args) {
-  auto& task = detail::EventLoop::require_task("threaded_async::create_task",
-                                               "AsyncRunner::create_task");
+  auto& task =
+      detail::EventLoop::require_task("threaded_async::create_task", "AsyncRunner::create_task");
   return detail::spawn(task.loop(), std::move(options.name), std::forward<F>(f),
                        std::forward<Args>(args)...);
 }

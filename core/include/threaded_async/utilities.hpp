@@ -71,9 +71,8 @@ auto wait_for_or_cancel(F&& work, Event cancel_event, Timeout timeout = Timeout:
   auto& loop = detail::require_loop("wait_for_or_cancel");
   Event signal(loop.shared_from_this());
   auto child = detail::spawn_signalling(loop, signal, std::forward<F>(work));
-  auto watcher = detail::spawn_signalling(loop, signal, [cancel_event] {
-    cancel_event.as_async_event().wait();
-  });
+  auto watcher = detail::spawn_signalling(loop, signal,
+                                          [cancel_event] { cancel_event.as_async_event().wait(); });
   const bool in_time = detail::wait_signal(signal, timeout, child, watcher);
   detail::cancel_and_join(watcher);
   if (!child.done()) {
@@ -143,9 +142,8 @@ std::size_t wait_first(const std::vector<BackgroundTask<T>>& tasks,
   std::vector<BackgroundTask<void>> watchers;
   watchers.reserve(tasks.size());
   for (const auto& task : tasks) {
-    watchers.push_back(detail::spawn_signalling(loop, signal, [state = task] {
-      state.state()->wait_done_task(Clock::time_point::max());
-    }));
+    watchers.push_back(detail::spawn_signalling(
+        loop, signal, [state = task] { state.state()->wait_done_task(Clock::time_point::max()); }));
   }
   bool in_time = false;
   try {

@@ -9,8 +9,8 @@
 namespace threaded_async {
 
 struct StuckLoopReport {
-  std::string runner;      // the runner's name
-  std::string task;        // the task holding the loop; empty if a call_in_loop function holds it
+  std::string runner;        // the runner's name
+  std::string task;          // the task holding the loop; empty if a call_in_loop function holds it
   Clock::duration held_for;  // how long it has held the loop without suspending (at least)
 
   // "the loop of runner 'r' is stuck: task 't' has held it for 1.200 s without suspending"

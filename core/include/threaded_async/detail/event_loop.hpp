@@ -185,7 +185,7 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
   ReadyItem* batch_last_ = nullptr;  // the iteration's last ready item; nullptr once it ran
   TimerHeap timers_;
   Fiber* scheduler_fiber_ = nullptr;
-  TaskBase* live_head_ = nullptr;  // every task started and not finished
+  TaskBase* live_head_ = nullptr;      // every task started and not finished
   InboxItem* running_call_ = nullptr;  // the call_in_loop request running now
   std::size_t live_count_ = 0;
   bool shutting_down_ = false;

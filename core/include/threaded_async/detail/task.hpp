@@ -17,13 +17,17 @@ template <class T>
 struct ResultSlot {
   std::optional<T> value;
   template <class F>
-  void produce(F&& f) { value.emplace(std::forward<F>(f)()); }
+  void produce(F&& f) {
+    value.emplace(std::forward<F>(f)());
+  }
   T get() const { return *value; }
 };
 template <>
 struct ResultSlot<void> {
   template <class F>
-  void produce(F&& f) { std::forward<F>(f)(); }
+  void produce(F&& f) {
+    std::forward<F>(f)();
+  }
   void get() const {}
 };
 
@@ -41,7 +45,9 @@ template <class T, class F, class... Args>
 class Task final : public TaskOf<T> {
  public:
   Task(std::shared_ptr<EventLoop> loop, std::string name, std::uint64_t sequence, F f, Args... args)
-      : TaskOf<T>(std::move(loop), std::move(name), sequence), fn_(std::move(f)), args_(std::move(args)...) {}
+      : TaskOf<T>(std::move(loop), std::move(name), sequence),
+        fn_(std::move(f)),
+        args_(std::move(args)...) {}
 
  protected:
   void run_body() override {

@@ -96,10 +96,17 @@ class TaskRef {
  public:
   TaskRef() = default;
   explicit TaskRef(T* adopt) noexcept : p_(adopt) {}
-  TaskRef(const TaskRef& o) noexcept : p_(o.p_) { if (p_) p_->add_ref(); }
+  TaskRef(const TaskRef& o) noexcept : p_(o.p_) {
+    if (p_) p_->add_ref();
+  }
   TaskRef(TaskRef&& o) noexcept : p_(o.p_) { o.p_ = nullptr; }
-  TaskRef& operator=(TaskRef o) noexcept { std::swap(p_, o.p_); return *this; }
-  ~TaskRef() { if (p_) p_->release(); }
+  TaskRef& operator=(TaskRef o) noexcept {
+    std::swap(p_, o.p_);
+    return *this;
+  }
+  ~TaskRef() {
+    if (p_) p_->release();
+  }
   T* get() const noexcept { return p_; }
   T* operator->() const noexcept { return p_; }
   T& operator*() const noexcept { return *p_; }

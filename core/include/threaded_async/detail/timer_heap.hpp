@@ -15,7 +15,7 @@ class EventLoop;
 
 struct Timer {
   Clock::time_point deadline;
-  std::uint64_t sequence = 0;               // equal deadlines fire in arming order
+  std::uint64_t sequence = 0;  // equal deadlines fire in arming order
   std::size_t heap_index = kNotArmed;
   static constexpr std::size_t kNotArmed = static_cast<std::size_t>(-1);
   bool armed() const noexcept { return heap_index != kNotArmed; }

@@ -75,22 +75,32 @@ class WaitList {
   void push_back(Waiter* w) noexcept {
     w->prev = tail_;
     w->next = nullptr;
-    if (tail_) tail_->next = w; else head_ = w;
+    if (tail_)
+      tail_->next = w;
+    else
+      head_ = w;
     tail_ = w;
     w->linked = true;
   }
 
   void remove(Waiter* w) noexcept {
     if (!w->linked) return;
-    if (w->prev) w->prev->next = w->next; else head_ = w->next;
-    if (w->next) w->next->prev = w->prev; else tail_ = w->prev;
+    if (w->prev)
+      w->prev->next = w->next;
+    else
+      head_ = w->next;
+    if (w->next)
+      w->next->prev = w->prev;
+    else
+      tail_ = w->prev;
     w->prev = w->next = nullptr;
     w->linked = false;
   }
 
   // The oldest waiter that is still waiting, unlinked; waiters that gave up are dropped.
   Waiter* front_waiting() noexcept {
-    while (head_ != nullptr && head_->status.load(std::memory_order_acquire) != WaitStatus::kWaiting)
+    while (head_ != nullptr &&
+           head_->status.load(std::memory_order_acquire) != WaitStatus::kWaiting)
       remove(head_);
     return head_;
   }
