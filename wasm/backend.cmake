@@ -3,6 +3,7 @@
 # The root CMakeLists.txt includes this file when configured with emcmake.
 target_sources(threaded_async PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/fiber_emscripten.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/futex_emscripten.cpp
   ${CMAKE_CURRENT_LIST_DIR}/loop_thread_emscripten.cpp)
 
 # What every object and program using the library needs: shared memory and

@@ -414,8 +414,10 @@ WaitStatus EventLoop::wait(std::unique_lock<std::mutex>& lock, WaitList& list, W
     list.push_back(&waiter);
     lock.unlock();
     const WaitStatus status = task->loop().suspend(waiter, deadline);
-    lock_spinning(lock);  // the waker may still hold it
-    if (status != WaitStatus::kNotified) list.remove(&waiter);
+    // A notifier unlinked the waiter and was done with it before it queued the task.
+    if (status == WaitStatus::kNotified) return status;
+    lock_spinning(lock);
+    list.remove(&waiter);
     return status;
   }
   list.push_back(&waiter);
@@ -429,23 +431,20 @@ WaitStatus EventLoop::wait_thread(std::unique_lock<std::mutex>& lock, Waiter& wa
   ThreadParking parking;
   waiter.parking = &parking;
   lock.unlock();
-  auto settled = [&] {
-    return waiter.status.load(std::memory_order_seq_cst) != WaitStatus::kWaiting || stopped();
-  };
+  auto settled = [&] { return parking.done() || stopped(); };
   if (!spin_until(settled, deadline) && register_parking(&parking)) {
-    parking.may_sleep.store(true, std::memory_order_seq_cst);  // before the check below
-    {
-      std::unique_lock<std::mutex> sleep(parking.mutex);
-      while (!settled()) {
-        if (deadline == Clock::time_point::max()) {
-          parking.cv.wait(sleep);
-        } else if (parking.cv.wait_until(sleep, deadline) == std::cv_status::timeout) {
-          break;
-        }
+    std::uint32_t spinning = ThreadParking::kSpinning;
+    if (parking.word.compare_exchange_strong(spinning, ThreadParking::kSleeping,
+                                             std::memory_order_seq_cst)) {
+      while (parking.word.load(std::memory_order_acquire) == ThreadParking::kSleeping &&
+             !stopped() && Clock::now() < deadline) {
+        futex_wait(parking.word, ThreadParking::kSleeping, deadline);
       }
     }
     unregister_parking(&parking);
   }
+  // Handed over: the notifier filled the slot and is done with the waiter.
+  if (parking.done()) return WaitStatus::kNotified;
   lock_spinning(lock);  // a notifier holds this lock while it touches the waiter
   if (waiter.status.load(std::memory_order_acquire) == WaitStatus::kWaiting) {
     waiter.claim(stopped() ? WaitStatus::kCancelled : WaitStatus::kTimedOut);
@@ -586,8 +585,10 @@ void EventLoop::after_stop(bool loop_thread_gone, bool forced) {
   {
     std::lock_guard<std::mutex> guard(registry_mutex_);
     for (ThreadParking* p = parked_head_; p != nullptr; p = p->registry_next) {
-      std::lock_guard<std::mutex> sleep(p->mutex);
-      p->cv.notify_all();
+      std::uint32_t sleeping = ThreadParking::kSleeping;
+      if (p->word.compare_exchange_strong(sleeping, ThreadParking::kStopping)) {
+        futex_wake_one(&p->word);
+      }
     }
   }
   if (!loop_thread_gone) return;

@@ -19,15 +19,16 @@ namespace detail {
 
 void Waiter::wake() noexcept {
   if (task != nullptr) {
+    // Read before the task is queued: from then on its loop may resume it.
     task->loop().wake(task);
   } else {
-    if (!parking->may_sleep.load(std::memory_order_seq_cst)) return;
-    // Taking the thread's mutex orders the claim before its check; notifying
-    // after releasing it spares the woken thread from blocking on it at once.
-    // The parking stays alive meanwhile: the thread re-takes the primitive's
-    // lock, which the caller holds, before it returns.
-    { std::lock_guard<std::mutex> guard(parking->mutex); }
-    parking->cv.notify_one();
+    // After the exchange the thread may return and its parking be gone: only
+    // the word's address is used to wake it.
+    FutexWord* word = &parking->word;
+    if (word->exchange(ThreadParking::kDone, std::memory_order_seq_cst) ==
+        ThreadParking::kSleeping) {
+      futex_wake_one(word);
+    }
   }
 }
 

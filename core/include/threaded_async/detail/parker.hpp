@@ -1,41 +1,31 @@
 // Parker: how the idle loop thread sleeps until something arrives or its next
-// timer is due. unpark() may come from any thread, before or during park.
+// timer is due. unpark() may come from any thread, before or during park; a
+// permit given before park_until() makes it return at once.
 #pragma once
 
-#include <condition_variable>
-#include <mutex>
-
+#include "threaded_async/detail/futex.hpp"
 #include "threaded_async/timeout.hpp"
 
 namespace threaded_async::detail {
 
 class Parker {
  public:
-  void unpark() {
-    {
-      std::lock_guard<std::mutex> guard(mutex_);
-      permit_ = true;
-    }
-    cv_.notify_one();  // outside the lock, so the woken loop does not block on it at once
+  // Gives the permit; wakes the loop if it is the first since the last park.
+  // Never blocks.
+  void unpark() noexcept {
+    if (permit_.exchange(1, std::memory_order_seq_cst) == 0) futex_wake_one(&permit_);
   }
 
   // Blocks until unpark() or `deadline`; consumes the permit.
-  void park_until(Clock::time_point deadline) {
-    std::unique_lock<std::mutex> lock(mutex_);
-    while (!permit_) {
-      if (deadline == Clock::time_point::max()) {
-        cv_.wait(lock);
-      } else if (cv_.wait_until(lock, deadline) == std::cv_status::timeout) {
-        break;
-      }
+  void park_until(Clock::time_point deadline) noexcept {
+    while (permit_.exchange(0, std::memory_order_acquire) == 0) {
+      if (deadline != Clock::time_point::max() && Clock::now() >= deadline) return;
+      futex_wait(permit_, 0, deadline);
     }
-    permit_ = false;
   }
 
  private:
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  bool permit_ = false;
+  FutexWord permit_{0};
 };
 
 }  // namespace threaded_async::detail

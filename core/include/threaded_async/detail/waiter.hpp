@@ -3,16 +3,16 @@
 //
 // A primitive keeps its waiters in a WaitList under its own lock. A waiter is
 // either a task (a fiber on some loop: waking it queues it on that loop) or a
-// plain thread (waking it signals its condition variable). Exactly one of
+// plain thread (waking it hands a futex word over). Exactly one of
 // "notified", "timed out" and "cancelled" wins, decided by one compare-and-swap
 // on the waiter's status, so a hand-over is never lost and never doubled.
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <mutex>
 
+#include "threaded_async/detail/futex.hpp"
 #include "threaded_async/timeout.hpp"
 
 namespace threaded_async::detail {
@@ -22,16 +22,24 @@ class EventLoop;
 
 enum class WaitStatus : std::uint8_t { kWaiting, kNotified, kTimedOut, kCancelled };
 
-// A plain thread's way to sleep while it waits. One per blocking call, on the caller's stack.
+// A plain thread's way to wait. One per blocking call, on the caller's stack.
+//
+// `word` is the hand-over: the notifier sets it to kDone after it has filled
+// the waiter's slot, and touches nothing of the waiter afterwards, so a thread
+// that sees kDone returns at once, without re-taking the primitive's lock. A
+// thread that gives up spinning turns kSpinning into kSleeping and sleeps on
+// the word (a futex); a notifier that replaces kSleeping wakes it.
 struct ThreadParking {
-  std::mutex mutex;
-  std::condition_variable cv;
-  // Set before the thread's last look at its waiter and its sleep. A notifier
-  // that finds it false need not signal: the thread is still spinning and will
-  // see the claim (both sides use sequentially consistent accesses).
-  std::atomic<bool> may_sleep{false};
+  static constexpr std::uint32_t kSpinning = 0;
+  static constexpr std::uint32_t kDone = 1;      // notified; the slot is filled
+  static constexpr std::uint32_t kSleeping = 2;  // asleep on `word`, or about to be
+  static constexpr std::uint32_t kStopping = 3;  // woken because the runner stopped
+
+  FutexWord word{kSpinning};
   ThreadParking* registry_prev = nullptr;  // the loop's list of sleeping threads
   ThreadParking* registry_next = nullptr;
+
+  bool done() const noexcept { return word.load(std::memory_order_acquire) == kDone; }
 };
 
 class WaitList;
@@ -54,8 +62,9 @@ struct Waiter {
     return status.compare_exchange_strong(expected, outcome, std::memory_order_seq_cst);
   }
 
-  // Wakes a waiter that was claimed as notified: queues its task on its loop,
-  // or signals its thread. Called with the primitive's lock held.
+  // Wakes a waiter that was claimed as notified, once its slot is filled:
+  // queues its task on its loop, or hands over to its thread. Called with the
+  // primitive's lock held; the waiter may be gone as soon as it returns.
   void wake() noexcept;
 
   // Claims the waiter as notified and wakes it. Called with the primitive's

@@ -1,0 +1,31 @@
+// Futex: sleeping on a 32-bit word until another thread changes it.
+//
+// The one primitive the loop and blocked threads sleep on: a thread that has
+// nothing to do waits on a word it shares with whoever will wake it, and the
+// waker changes the word and wakes it with one system call (no mutex, no
+// condition variable, nobody blocks on a lock right after waking). Natively
+// the Linux futex (native/futex_linux.cpp); in WebAssembly Emscripten's futex
+// on shared memory, Atomics.wait underneath (wasm/futex_emscripten.cpp).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+#include "threaded_async/timeout.hpp"
+
+namespace threaded_async::detail {
+
+using FutexWord = std::atomic<std::uint32_t>;
+
+// Blocks while `word` holds `expected`, until a wake, `deadline`
+// (Clock::time_point::max(): none) or a spurious return; callers re-check
+// their condition in a loop. Returns at once if `word` differs from `expected`.
+void futex_wait(FutexWord& word, std::uint32_t expected, Clock::time_point deadline) noexcept;
+
+// Wakes one / every thread blocked in futex_wait on `word`. Only the address
+// is used, never the memory: the word's owner may already have gone, which
+// lets a waker wake a thread that may return as soon as it sees the new value.
+void futex_wake_one(FutexWord* word) noexcept;
+void futex_wake_all(FutexWord* word) noexcept;
+
+}  // namespace threaded_async::detail
