@@ -78,12 +78,13 @@ class Queue {
  private:
   struct State {
     State(std::shared_ptr<detail::EventLoop> l, std::size_t m) : loop(std::move(l)), maxsize(m) {}
-    std::shared_ptr<detail::EventLoop> loop;
-    std::size_t maxsize;
-    mutable std::mutex lock;
-    std::deque<T> items;
+    // What every hand-over touches first, on a cache line of its own.
+    alignas(64) mutable std::mutex lock;
     detail::WaitList getters;  // waiting while empty; their slot is a std::optional<T>
     detail::WaitList putters;  // waiting while full; their slot is their T
+    std::deque<T> items;
+    std::shared_ptr<detail::EventLoop> loop;
+    std::size_t maxsize;
   };
 
   // Takes the front item and lets the oldest waiting putter in. Lock held.
