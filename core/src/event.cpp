@@ -12,25 +12,25 @@ namespace detail {
 
 struct EventState {
   std::shared_ptr<EventLoop> loop;
-  std::mutex lock;
+  WaitLock lock;
   WaitList waiters;
   bool flag = false;
 
   void set() {
     loop->check_running("Event::set");
-    std::lock_guard<std::mutex> guard(lock);
+    std::lock_guard<WaitLock> guard(lock);
     flag = true;
     waiters.notify_all();
   }
 
   bool is_set() {
-    std::lock_guard<std::mutex> guard(lock);
+    std::lock_guard<WaitLock> guard(lock);
     return flag;
   }
 
   void wait(Timeout timeout, const char* what) {
     loop->check_running(what);
-    std::unique_lock<std::mutex> guard(lock);
+    std::unique_lock<WaitLock> guard(lock);
     if (flag) return;
     Waiter waiter;
     switch (loop->wait(guard, waiters, waiter, timeout.deadline())) {
@@ -56,7 +56,7 @@ Event::Event(std::shared_ptr<detail::EventLoop> loop)
 void Event::set() { state_->set(); }
 
 void Event::clear() {
-  std::lock_guard<std::mutex> guard(state_->lock);
+  std::lock_guard<detail::WaitLock> guard(state_->lock);
   state_->flag = false;
 }
 

@@ -89,7 +89,7 @@ struct CallRequest final : InboxItem {
 };
 
 void Completion::signal(std::exception_ptr e) {
-  std::lock_guard<std::mutex> guard(lock);
+  std::lock_guard<WaitLock> guard(lock);
   error = std::move(e);
   done = true;
   waiters.notify_all();
@@ -339,7 +339,7 @@ void EventLoop::finish(TaskBase* task) {
     failed_.emplace_back(task);
   }
   {
-    std::lock_guard<std::mutex> guard(task->mutex_);
+    std::lock_guard<WaitLock> guard(task->mutex_);
     task->done_.store(true, std::memory_order_release);
     task->done_waiters_.notify_all();
   }
@@ -405,7 +405,7 @@ void EventLoop::yield_now() {
   deliver_cancellation(*task);
 }
 
-WaitStatus EventLoop::wait(std::unique_lock<std::mutex>& lock, WaitList& list, Waiter& waiter,
+WaitStatus EventLoop::wait(std::unique_lock<WaitLock>& lock, WaitList& list, Waiter& waiter,
                            Clock::time_point deadline) {
   if (TaskBase* task = tls_task) {
     waiter.task = task;
@@ -426,7 +426,7 @@ WaitStatus EventLoop::wait(std::unique_lock<std::mutex>& lock, WaitList& list, W
   return status;
 }
 
-WaitStatus EventLoop::wait_thread(std::unique_lock<std::mutex>& lock, Waiter& waiter,
+WaitStatus EventLoop::wait_thread(std::unique_lock<WaitLock>& lock, Waiter& waiter,
                                   Clock::time_point deadline) {
   ThreadParking parking;
   waiter.parking = &parking;
@@ -476,7 +476,7 @@ void EventLoop::unregister_parking(ThreadParking* parking) {
 namespace {
 // Blocks a plain thread until `completion` is signalled; false at the deadline.
 bool wait_completion(EventLoop& loop, Completion& completion, Clock::time_point deadline) {
-  std::unique_lock<std::mutex> lock(completion.lock);
+  std::unique_lock<WaitLock> lock(completion.lock);
   if (completion.done) return true;
   Waiter waiter;
   const WaitStatus status = loop.wait(lock, completion.waiters, waiter, deadline);
@@ -618,7 +618,7 @@ void EventLoop::after_stop(bool loop_thread_gone, bool forced) {
     if (task->outcome_ == Outcome::kPending) task->outcome_ = Outcome::kCancelled;
     if (Waiter* waiter = task->waiter_; waiter != nullptr && waiter->list != nullptr) {
       // Its waiter lives on the stack about to be freed: take it off the primitive's list.
-      std::lock_guard<std::mutex> guard(*waiter->list_lock);
+      std::lock_guard<WaitLock> guard(*waiter->list_lock);
       waiter->claim(WaitStatus::kCancelled);
       waiter->list->remove(waiter);
     }

@@ -5,7 +5,7 @@ namespace threaded_async::detail {
 
 void FutureCore::await(Timeout timeout, const char* what) {
   loop_->check_running(what);
-  std::unique_lock<std::mutex> lock(lock_);
+  std::unique_lock<WaitLock> lock(lock_);
   if (!done_) {
     Waiter waiter;
     switch (loop_->wait(lock, waiters_, waiter, timeout.deadline())) {

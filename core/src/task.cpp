@@ -23,11 +23,11 @@ void Waiter::wake() noexcept {
     task->loop().wake(task);
   } else {
     // After the exchange the thread may return and its parking be gone: only
-    // the word's address is used to wake it.
+    // the word's address is used to wake it, once the primitive's lock is let go.
     FutexWord* word = &parking->word;
     if (word->exchange(ThreadParking::kDone, std::memory_order_seq_cst) ==
         ThreadParking::kSleeping) {
-      futex_wake_one(word);
+      WaitLock::wake_one(word);
     }
   }
 }

@@ -44,7 +44,7 @@ void TaskBase::cancel() {
 }
 
 bool TaskBase::wait_done_thread(Clock::time_point deadline) {
-  std::unique_lock<std::mutex> lock(mutex_);
+  std::unique_lock<WaitLock> lock(mutex_);
   if (done()) return true;
   Waiter waiter;
   switch (loop_->wait(lock, done_waiters_, waiter, deadline)) {
@@ -59,7 +59,7 @@ bool TaskBase::wait_done_thread(Clock::time_point deadline) {
 }
 
 bool TaskBase::wait_done_task(Clock::time_point deadline) {
-  std::unique_lock<std::mutex> lock(mutex_);
+  std::unique_lock<WaitLock> lock(mutex_);
   if (done()) return true;
   Waiter waiter;
   switch (loop_->wait(lock, done_waiters_, waiter, deadline)) {

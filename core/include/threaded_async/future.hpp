@@ -26,14 +26,14 @@ class FutureCore {
  public:
   explicit FutureCore(std::shared_ptr<EventLoop> loop) : loop_(std::move(loop)) {}
   bool done() const {
-    std::lock_guard<std::mutex> guard(lock_);
+    std::lock_guard<detail::WaitLock> guard(lock_);
     return done_;
   }
   // Marks the future set, with `store` run under the lock first. InvalidStateError if set twice.
   template <class Store>
   void complete(Store&& store, std::exception_ptr error, const char* what) {
     loop_->check_running(what);
-    std::lock_guard<std::mutex> guard(lock_);
+    std::lock_guard<detail::WaitLock> guard(lock_);
     if (done_) {
       throw InvalidStateError(std::string(what) +
                               ": the future is already set; a future is set exactly once");
@@ -49,7 +49,7 @@ class FutureCore {
 
  private:
   std::shared_ptr<EventLoop> loop_;
-  mutable std::mutex lock_;
+  mutable detail::WaitLock lock_;
   WaitList waiters_;
   bool done_ = false;
   std::exception_ptr error_;

@@ -53,24 +53,24 @@ class Queue {
   // Anywhere; never blocks. The item, or nothing if the queue is empty.
   std::optional<T> try_get() {
     state_->loop->check_running("Queue::try_get");
-    std::lock_guard<std::mutex> guard(state_->lock);
+    std::lock_guard<detail::WaitLock> guard(state_->lock);
     if (state_->items.empty()) return std::nullopt;
     return pop_locked();
   }
   // Anywhere; never blocks. False (and the item untouched) if the queue is full.
   bool try_put(T& item) {
     state_->loop->check_running("Queue::try_put");
-    std::lock_guard<std::mutex> guard(state_->lock);
+    std::lock_guard<detail::WaitLock> guard(state_->lock);
     return push_locked(item);
   }
 
   bool empty() const { return qsize() == 0; }
   bool full() const {
-    std::lock_guard<std::mutex> guard(state_->lock);
+    std::lock_guard<detail::WaitLock> guard(state_->lock);
     return state_->maxsize != 0 && state_->items.size() >= state_->maxsize;
   }
   std::size_t qsize() const {
-    std::lock_guard<std::mutex> guard(state_->lock);
+    std::lock_guard<detail::WaitLock> guard(state_->lock);
     return state_->items.size();
   }
   std::size_t maxsize() const noexcept { return state_->maxsize; }
@@ -79,7 +79,7 @@ class Queue {
   struct State {
     State(std::shared_ptr<detail::EventLoop> l, std::size_t m) : loop(std::move(l)), maxsize(m) {}
     // What every hand-over touches first, on a cache line of its own.
-    alignas(64) mutable std::mutex lock;
+    alignas(64) mutable detail::WaitLock lock;
     detail::WaitList getters;  // waiting while empty; their slot is a std::optional<T>
     detail::WaitList putters;  // waiting while full; their slot is their T
     std::deque<T> items;
@@ -115,7 +115,7 @@ class Queue {
   T take(Timeout timeout, const char* what) {
     State& s = *state_;
     s.loop->check_running(what);
-    std::unique_lock<std::mutex> lock(s.lock);
+    std::unique_lock<detail::WaitLock> lock(s.lock);
     if (!s.items.empty()) return pop_locked();
     std::optional<T> slot;
     detail::Waiter waiter;
@@ -127,7 +127,7 @@ class Queue {
   void give(T item, Timeout timeout, const char* what) {
     State& s = *state_;
     s.loop->check_running(what);
-    std::unique_lock<std::mutex> lock(s.lock);
+    std::unique_lock<detail::WaitLock> lock(s.lock);
     if (push_locked(item)) return;
     detail::Waiter waiter;
     waiter.slot = &item;

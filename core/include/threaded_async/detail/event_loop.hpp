@@ -112,7 +112,7 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
   // waiter is notified, `deadline` passes, or the wait is cancelled. In a task
   // this suspends the task; on a plain thread it blocks the thread (the caller
   // has checked it is not this loop's thread). On return the waiter is unlinked.
-  WaitStatus wait(std::unique_lock<std::mutex>& lock, WaitList& list, Waiter& waiter,
+  WaitStatus wait(std::unique_lock<WaitLock>& lock, WaitList& list, Waiter& waiter,
                   Clock::time_point deadline);
   // Suspends the current task (loop thread) until `waiter` is claimed.
   WaitStatus suspend(Waiter& waiter, Clock::time_point deadline);
@@ -164,7 +164,7 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
   void after_stop(bool loop_thread_gone, bool forced);
   void adopt_and_unwind();
   TaskRef<TaskBase> probe_running_task();
-  WaitStatus wait_thread(std::unique_lock<std::mutex>& lock, Waiter& waiter,
+  WaitStatus wait_thread(std::unique_lock<WaitLock>& lock, Waiter& waiter,
                          Clock::time_point deadline);
 
   static std::int64_t encode(Timeout t) noexcept {
@@ -220,7 +220,7 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
 
 // Blocks on a completion that the loop signals: for call() and markers.
 struct Completion {
-  std::mutex lock;
+  WaitLock lock;
   WaitList waiters;
   bool done = false;
   std::exception_ptr error;

@@ -4,16 +4,17 @@
 #pragma once
 
 #include "threaded_async/detail/futex.hpp"
+#include "threaded_async/detail/wait_lock.hpp"
 #include "threaded_async/timeout.hpp"
 
 namespace threaded_async::detail {
 
 class Parker {
  public:
-  // Gives the permit; wakes the loop if it is the first since the last park.
-  // Never blocks.
+  // Gives the permit; wakes the loop if it is the first since the last park
+  // (once the caller lets go of a primitive's lock it holds). Never blocks.
   void unpark() noexcept {
-    if (permit_.exchange(1, std::memory_order_seq_cst) == 0) futex_wake_one(&permit_);
+    if (permit_.exchange(1, std::memory_order_seq_cst) == 0) WaitLock::wake_one(&permit_);
   }
 
   // Blocks until unpark() or `deadline`; consumes the permit.

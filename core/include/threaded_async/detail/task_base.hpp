@@ -79,7 +79,7 @@ class TaskBase : public InboxItem, public ReadyItem {
   bool cancel_posted_ = false;
 
   // Guarded by mutex_.
-  std::mutex mutex_;
+  WaitLock mutex_;
   WaitList done_waiters_;
   std::atomic<bool> done_{false};
   Outcome outcome_ = Outcome::kPending;

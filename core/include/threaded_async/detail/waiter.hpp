@@ -1,7 +1,7 @@
 // Waiters: how a task or a thread waits on a primitive (Event, Queue, Future,
 // a task's completion).
 //
-// A primitive keeps its waiters in a WaitList under its own lock. A waiter is
+// A primitive keeps its waiters in a WaitList under its own lock (a WaitLock). A waiter is
 // either a task (a fiber on some loop: waking it queues it on that loop) or a
 // plain thread (waking it hands a futex word over). Exactly one of
 // "notified", "timed out" and "cancelled" wins, decided by one compare-and-swap
@@ -10,9 +10,9 @@
 
 #include <atomic>
 #include <cstdint>
-#include <mutex>
 
 #include "threaded_async/detail/futex.hpp"
+#include "threaded_async/detail/wait_lock.hpp"
 #include "threaded_async/timeout.hpp"
 
 namespace threaded_async::detail {
@@ -51,7 +51,7 @@ struct Waiter {
   std::atomic<WaitStatus> status{WaitStatus::kWaiting};
   void* slot = nullptr;              // hand-over storage, e.g. a queue item
   TaskBase* task = nullptr;          // set for a task waiter
-  std::mutex* list_lock = nullptr;   // a task waiter's list and its lock, to unlink
+  WaitLock* list_lock = nullptr;     // a task waiter's list and its lock, to unlink
   WaitList* list = nullptr;          // it if the task is abandoned (forced stop)
   ThreadParking* parking = nullptr;  // set for a thread waiter
 

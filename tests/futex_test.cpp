@@ -1,0 +1,133 @@
+// How threads sleep and are woken: the futex word, the loop's parker, and the
+// primitives' lock, which wakes only once it is let go.
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <thread>
+#include <threaded_async/detail/futex.hpp>
+#include <threaded_async/detail/parker.hpp>
+#include <threaded_async/detail/wait_lock.hpp>
+#include <vector>
+
+namespace detail = threaded_async::detail;
+using namespace std::chrono_literals;
+using threaded_async::Clock;
+
+namespace {
+
+// Long enough that a thread started before it has reached its sleep.
+constexpr auto kSettle = 100ms;
+// Only there to turn a lost wake-up into a failure instead of a hang.
+constexpr auto kHang = 20s;
+
+}  // namespace
+
+TEST_CASE("futex_wait returns at once when the word differs", "[futex]") {
+  detail::FutexWord word{1};
+  const auto start = Clock::now();
+  detail::futex_wait(word, 0, Clock::now() + kHang);
+  CHECK(Clock::now() - start < kHang / 2);
+}
+
+TEST_CASE("futex_wait returns at its deadline, not before", "[futex]") {
+  detail::FutexWord word{0};
+  const auto deadline = Clock::now() + 50ms;
+  while (Clock::now() < deadline) detail::futex_wait(word, 0, deadline);
+  CHECK(Clock::now() >= deadline);
+  CHECK(word.load() == 0);
+}
+
+TEST_CASE("futex_wake_one wakes a thread sleeping on the word", "[futex]") {
+  detail::FutexWord word{0};
+  std::atomic<bool> woke{false};
+  std::thread sleeper([&] {
+    const auto give_up = Clock::now() + kHang;
+    while (word.load() == 0 && Clock::now() < give_up) detail::futex_wait(word, 0, give_up);
+    woke = word.load() == 1;
+  });
+  std::this_thread::sleep_for(kSettle);
+  word.store(1);
+  detail::futex_wake_one(&word);
+  sleeper.join();
+  CHECK(woke);
+}
+
+TEST_CASE("futex_wake_all wakes every thread sleeping on the word", "[futex]") {
+  detail::FutexWord word{0};
+  std::atomic<int> woke{0};
+  std::vector<std::thread> sleepers;
+  for (int i = 0; i < 3; ++i) {
+    sleepers.emplace_back([&] {
+      const auto give_up = Clock::now() + kHang;
+      while (word.load() == 0 && Clock::now() < give_up) detail::futex_wait(word, 0, give_up);
+      if (word.load() == 1) ++woke;
+    });
+  }
+  std::this_thread::sleep_for(kSettle);
+  word.store(1);
+  detail::futex_wake_all(&word);
+  for (auto& t : sleepers) t.join();
+  CHECK(woke == 3);
+}
+
+TEST_CASE("Parker: a permit given before park_until is kept, and consumed", "[futex]") {
+  detail::Parker parker;
+  parker.unpark();
+  const auto start = Clock::now();
+  parker.park_until(Clock::now() + kHang);
+  CHECK(Clock::now() - start < kHang / 2);
+  // The permit is gone: the next park sleeps until its deadline.
+  const auto deadline = Clock::now() + 30ms;
+  parker.park_until(deadline);
+  CHECK(Clock::now() >= deadline);
+}
+
+TEST_CASE("Parker: unpark from another thread wakes a parked thread", "[futex]") {
+  detail::Parker parker;
+  std::atomic<bool> back{false};
+  std::thread loop([&] {
+    parker.park_until(Clock::time_point::max());
+    back = true;
+  });
+  std::this_thread::sleep_for(kSettle);
+  parker.unpark();
+  loop.join();
+  CHECK(back);
+}
+
+TEST_CASE("WaitLock: a wake decided under the lock happens when the lock is let go", "[futex]") {
+  detail::WaitLock lock;
+  detail::FutexWord word{0};
+  std::atomic<bool> woke{false};
+  std::thread sleeper([&] {
+    // One sleep, no re-check: only a wake (or the give-up deadline) ends it.
+    detail::futex_wait(word, 0, Clock::now() + kHang);
+    woke = true;
+  });
+  std::this_thread::sleep_for(kSettle);
+  {
+    std::lock_guard<detail::WaitLock> guard(lock);
+    detail::WaitLock::wake_one(&word);
+    std::this_thread::sleep_for(kSettle);
+    CHECK_FALSE(woke);  // still asleep: the wake waits for the unlock
+  }
+  const auto unlocked = Clock::now();
+  sleeper.join();
+  CHECK(woke);
+  CHECK(Clock::now() - unlocked < kHang / 2);  // woken by the unlock, not by its deadline
+}
+
+TEST_CASE("WaitLock: without a lock held, a wake happens at once", "[futex]") {
+  detail::FutexWord word{0};
+  std::atomic<bool> woke{false};
+  std::thread sleeper([&] {
+    detail::futex_wait(word, 0, Clock::now() + kHang);
+    woke = true;
+  });
+  std::this_thread::sleep_for(kSettle);
+  const auto start = Clock::now();
+  detail::WaitLock::wake_one(&word);
+  sleeper.join();
+  CHECK(woke);
+  CHECK(Clock::now() - start < kHang / 2);
+}
