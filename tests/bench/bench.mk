@@ -16,6 +16,10 @@
 # `make bench BENCH_ARGS=` measures at normal priority; results.json records
 # which it was and the load average before and after.
 #
+# --busy (on by default) also measures the cross-thread hand-overs, the
+# library's and the peers', on a busy machine: in a child process at normal
+# priority while one thread per core spins (results.json: busy_*).
+#
 # `make test` times nothing: CTest's bench_smoke runs the suite once at tiny
 # sizes, so the benchmarks keep working.
 
@@ -23,7 +27,7 @@ APT_PACKAGES += libboost-context-dev libboost-dev emscripten nodejs
 
 BENCH_BUILD := build/bench
 BENCH_WASM_BUILD := $(BENCH_BUILD)/wasm
-BENCH_ARGS ?= $(if $(filter 0,$(shell id -u)),--realtime)
+BENCH_ARGS ?= --busy $(if $(filter 0,$(shell id -u)),--realtime)
 
 .PHONY: bench bench-wasm-build
 

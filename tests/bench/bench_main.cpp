@@ -2,7 +2,7 @@
 // medians of several repetitions, a table on stdout and a JSON file.
 //
 //   threaded_async_bench [--smoke] [--repetitions N] [--only METRIC] [--out results.json]
-//                        [--wasm bench.js] [--realtime]
+//                        [--wasm bench.js] [--realtime] [--busy]
 //
 // --only runs the metrics whose name starts with METRIC (and judges no target).
 // --realtime runs the suite at real-time priority (root only): on a machine
@@ -11,10 +11,14 @@
 // that they still work, and judges no figure). --wasm runs the WebAssembly
 // build of the portable benchmarks under Node and reports its ratio to native.
 // Memory and idle figures come from child processes (--child ...), so that
-// what earlier benchmarks allocated does not count.
+// what earlier benchmarks allocated does not count. --busy also measures the
+// cross-thread hand-overs, the library's and the peers', on a busy machine: in
+// a child at normal priority beside one spinning thread per core.
 #include <sched.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -42,6 +46,7 @@ struct Options {
   std::string wasm_js;
   std::string only;  // run only the metrics whose name starts with this
   std::string self;
+  bool busy = false;  // also measure on a busy machine
   bool wanted(const std::string& metric) const { return metric.rfind(only, 0) == 0; }
 };
 
@@ -100,7 +105,7 @@ class Results {
 
 void print_row(const std::string& metric, const std::string& impl, const Figure& f,
                const char* unit) {
-  std::printf("%-20s %-20s %14.4g %14.4g %14.4g  %s\n", metric.c_str(), impl.c_str(), f.median,
+  std::printf("%-24s %-20s %14.4g %14.4g %14.4g  %s\n", metric.c_str(), impl.c_str(), f.median,
               f.min, f.max, unit);
   std::fflush(stdout);
 }
@@ -144,6 +149,41 @@ Figure child_figure(const Options& o, const std::string& args, const std::string
   return summarize(samples);
 }
 
+// The cross-thread hand-overs on a busy machine: this process drops back to
+// normal priority and keeps one thread per core spinning meanwhile, so the
+// hand-overs compete for the cores as with other people's builds. Prints
+// "metric.implementation median" lines.
+int busy_child(const Plan& plan) {
+  sched_param normal{};
+  if (::sched_setscheduler(0, SCHED_OTHER, &normal) != 0) {
+    throw BenchError(std::string("--busy: cannot return to normal priority: ") +
+                     std::strerror(errno));
+  }
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> burners;
+  for (unsigned i = 0; i < std::max(1u, std::thread::hardware_concurrency()); ++i) {
+    burners.emplace_back([&stop] {
+      while (!stop.load(std::memory_order_relaxed)) {
+      }
+    });
+  }
+  const std::pair<const char*, Figure (*)(const Plan&)> runs[] = {
+      {"busy_queue_pingpong_us.threaded_async", queue_pingpong},
+      {"busy_queue_pingpong_us.condvar_threads", condvar_pingpong},
+      {"busy_queue_pingpong_us.asio_post_future", asio_pingpong},
+      {"busy_task_roundtrip_us.threaded_async", task_roundtrip},
+      {"busy_task_roundtrip_us.asio_post_future", asio_task_roundtrip},
+      {"busy_call_in_loop_us.threaded_async", call_in_loop},
+  };
+  for (const auto& [key, fn] : runs) {
+    std::printf("%s %.6f\n", key, fn(plan).median);
+    std::fflush(stdout);
+  }
+  stop = true;
+  for (auto& t : burners) t.join();
+  return 0;
+}
+
 int run_child(const std::vector<std::string>& args) {
   if (args.size() == 2 && args[0] == "suspended") {
     const SuspendedTasks r = suspended_tasks(std::stoul(args[1]));
@@ -152,6 +192,12 @@ int run_child(const std::vector<std::string>& args) {
         "start_seconds %.6f\n",
         r.rss_per_task_kib, r.rss_total_gib, r.page_tables_per_task_kib, r.start_seconds);
     return 0;
+  }
+  if (args.size() == 3 && args[0] == "busy") {
+    Plan plan;
+    plan.scale = std::stod(args[1]);
+    plan.repetitions = std::stoi(args[2]);
+    return busy_child(plan);
   }
   if (args.size() == 2 && args[0] == "idle") {
     std::printf("idle_cpu_percent %.6f\n", idle_cpu_percent(std::stod(args[1])));
@@ -188,7 +234,7 @@ struct Target {
 
 void run_suite(const Options& o, Results& results) {
   const Plan& plan = o.plan;
-  std::printf("%-20s %-20s %14s %14s %14s\n", "metric", "implementation", "median", "min", "max");
+  std::printf("%-24s %-20s %14s %14s %14s\n", "metric", "implementation", "median", "min", "max");
   auto measure = [&](const std::string& metric, const std::string& impl, const char* unit,
                      const std::function<Figure()>& fn) {
     if (o.wanted(metric)) record(results, metric, impl, fn(), unit);
@@ -220,6 +266,18 @@ void run_suite(const Options& o, Results& results) {
   measure("million_tasks_gib", "threaded_async", "GiB", child(million, "rss_total_gib", 1));
   measure("idle_cpu_percent", "threaded_async", "% of a core",
           child(plan.smoke ? "idle 0.1" : "idle 1.0", "idle_cpu_percent", child_reps));
+
+  if (o.busy && o.wanted("busy")) {
+    // A quarter of the sizes: every hand-over is a sleep and a wake-up here.
+    const std::string args = "busy " + std::to_string(plan.scale / 4) + " " +
+                             std::to_string(std::min(plan.repetitions, 5));
+    for (const auto& [key, value] : run_reporting(o.self + " --child " + args)) {
+      const auto dot = key.find('.');
+      if (dot == std::string::npos) continue;
+      record(results, key.substr(0, dot), key.substr(dot + 1), Figure{value, value, value},
+             "us (median, busy)");
+    }
+  }
 
   if (!o.wasm_js.empty() && o.wanted("wasm_node")) {
     const std::string command =
@@ -292,12 +350,14 @@ int main_(int argc, char** argv) {
       realtime = true;
     } else if (arg == "--only") {
       o.only = value();
+    } else if (arg == "--busy") {
+      o.busy = true;
     } else if (arg == "--wasm") {
       o.wasm_js = value();
     } else {
       std::fprintf(stderr,
                    "usage: %s [--smoke] [--repetitions N] [--only METRIC] [--out results.json]\n"
-                   "       [--wasm bench.js] [--realtime]\n",
+                   "       [--wasm bench.js] [--realtime] [--busy]\n",
                    argv[0]);
       return 2;
     }

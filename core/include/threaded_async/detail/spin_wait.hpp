@@ -7,10 +7,8 @@
 // spinner only burns the time it needs, so each thread learns how long its
 // spins should be: a spin that ends in time doubles the next budget (up to
 // kSpinFor), a spin that runs out quarters it, and below kMinSpin the thread
-// stops spinning, except for one probe spin of kMinSpin now and then, so that
-// it learns when spinning pays again: after kProbeEvery waits, and twice as
-// many after every probe that ran out (up to kProbeEveryMost), since on a
-// machine whose cores stay busy even the probes cost a few percent.
+// stops spinning, except for one probe spin of kMinSpin every kProbeEvery
+// waits, so that it learns when spinning pays again.
 #pragma once
 
 #include <algorithm>
@@ -32,13 +30,11 @@ inline void cpu_relax() noexcept {
 inline constexpr std::chrono::microseconds kSpinFor{50};
 inline constexpr std::chrono::microseconds kMinSpin{2};
 inline constexpr unsigned kProbeEvery = 8;
-inline constexpr unsigned kProbeEveryMost = 256;
 
-// This thread's current spin budget (zero: it does not spin), its waits since
-// the last probe, and how many waits it lets pass between probes.
+// This thread's current spin budget (zero: it does not spin), and its waits
+// since the last probe.
 inline thread_local Clock::duration tls_spin_budget = kSpinFor;
 inline thread_local unsigned tls_waits_since_probe = 0;
-inline thread_local unsigned tls_probe_every = kProbeEvery;
 
 // Spins until `done()` is true, this thread's spin budget has passed, or
 // `deadline` is reached. Returns done().
@@ -46,9 +42,8 @@ template <class Done>
 bool spin_until(Done&& done, Clock::time_point deadline) {
   if (done()) return true;
   Clock::duration budget = tls_spin_budget;
-  const bool probe = budget == Clock::duration::zero();
-  if (probe) {
-    if (++tls_waits_since_probe < tls_probe_every) return false;
+  if (budget == Clock::duration::zero()) {
+    if (++tls_waits_since_probe < kProbeEvery) return false;
     tls_waits_since_probe = 0;
     budget = kMinSpin;
   }
@@ -60,7 +55,6 @@ bool spin_until(Done&& done, Clock::time_point deadline) {
       cpu_relax();
       if (done()) {
         tls_spin_budget = std::min<Clock::duration>(budget * 2, kSpinFor);
-        tls_probe_every = kProbeEvery;
         return true;
       }
     }
@@ -68,7 +62,6 @@ bool spin_until(Done&& done, Clock::time_point deadline) {
     if (now >= stop) {
       if (now >= budget_end) {
         tls_spin_budget = budget / 4 < kMinSpin ? Clock::duration::zero() : budget / 4;
-        if (probe) tls_probe_every = std::min(tls_probe_every * 2, kProbeEveryMost);
       }
       return done();
     }
