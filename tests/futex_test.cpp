@@ -95,39 +95,44 @@ TEST_CASE("Parker: unpark from another thread wakes a parked thread", "[futex]")
   CHECK(back);
 }
 
-TEST_CASE("WaitLock: a wake decided under the lock happens when the lock is let go", "[futex]") {
-  detail::WaitLock lock;
+// A thread that sleeps once on a word, without re-checking it: only a wake (or
+// the give-up deadline) ends its sleep. Started and settled by the constructor.
+struct OneSleep {
   detail::FutexWord word{0};
   std::atomic<bool> woke{false};
-  std::thread sleeper([&] {
-    // One sleep, no re-check: only a wake (or the give-up deadline) ends it.
+  std::thread sleeper{[this] {
     detail::futex_wait(word, 0, Clock::now() + kHang);
     woke = true;
-  });
-  std::this_thread::sleep_for(kSettle);
+  }};
+  OneSleep() { std::this_thread::sleep_for(kSettle); }
+  ~OneSleep() {
+    if (sleeper.joinable()) {
+      detail::futex_wake_one(&word);
+      sleeper.join();
+    }
+  }
+  // Waits for the sleeper; true if something woke it well before its deadline.
+  bool woken_since(Clock::time_point since) {
+    sleeper.join();
+    return woke && Clock::now() - since < kHang / 2;
+  }
+};
+
+TEST_CASE("WaitLock: a wake decided under the lock happens when the lock is let go", "[futex]") {
+  detail::WaitLock lock;
+  OneSleep one;
   {
     std::lock_guard<detail::WaitLock> guard(lock);
-    detail::WaitLock::wake_one(&word);
+    detail::WaitLock::wake_one(&one.word);
     std::this_thread::sleep_for(kSettle);
-    CHECK_FALSE(woke);  // still asleep: the wake waits for the unlock
+    CHECK_FALSE(one.woke);  // still asleep: the wake waits for the unlock
   }
-  const auto unlocked = Clock::now();
-  sleeper.join();
-  CHECK(woke);
-  CHECK(Clock::now() - unlocked < kHang / 2);  // woken by the unlock, not by its deadline
+  CHECK(one.woken_since(Clock::now()));
 }
 
 TEST_CASE("WaitLock: without a lock held, a wake happens at once", "[futex]") {
-  detail::FutexWord word{0};
-  std::atomic<bool> woke{false};
-  std::thread sleeper([&] {
-    detail::futex_wait(word, 0, Clock::now() + kHang);
-    woke = true;
-  });
-  std::this_thread::sleep_for(kSettle);
+  OneSleep one;
   const auto start = Clock::now();
-  detail::WaitLock::wake_one(&word);
-  sleeper.join();
-  CHECK(woke);
-  CHECK(Clock::now() - start < kHang / 2);
+  detail::WaitLock::wake_one(&one.word);
+  CHECK(one.woken_since(start));
 }
