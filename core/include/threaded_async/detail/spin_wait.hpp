@@ -8,7 +8,11 @@
 // spins should be: a spin that ends in time doubles the next budget (up to
 // kSpinFor), a spin that runs out quarters it, and below kMinSpin the thread
 // stops spinning, except for one probe spin of kMinSpin every kProbeEvery
-// waits, so that it learns when spinning pays again.
+// waits, so that it learns when spinning pays again. A short probe succeeds
+// only while the other side spins too: when both sides have stopped spinning
+// (after a slow start, say), every hand-over waits for a wake-up and no short
+// probe can see an answer in time. So every kLongProbeEvery-th probe spins for
+// the full kSpinFor, long enough to see the other side wake and answer.
 #pragma once
 
 #include <algorithm>
@@ -29,12 +33,14 @@ inline void cpu_relax() noexcept {
 // The longest and the shortest a waiter spins before it sleeps.
 inline constexpr std::chrono::microseconds kSpinFor{50};
 inline constexpr std::chrono::microseconds kMinSpin{2};
-inline constexpr unsigned kProbeEvery = 8;
+inline constexpr unsigned kProbeEvery = 32;
+inline constexpr unsigned kLongProbeEvery = 32;
 
-// This thread's current spin budget (zero: it does not spin), and its waits
-// since the last probe.
+// This thread's current spin budget (zero: it does not spin), its waits since
+// the last probe, and its probes since the last long one.
 inline thread_local Clock::duration tls_spin_budget = kSpinFor;
 inline thread_local unsigned tls_waits_since_probe = 0;
+inline thread_local unsigned tls_probes_since_long = 0;
 
 // Spins until `done()` is true, this thread's spin budget has passed, or
 // `deadline` is reached. Returns done().
@@ -42,10 +48,16 @@ template <class Done>
 bool spin_until(Done&& done, Clock::time_point deadline) {
   if (done()) return true;
   Clock::duration budget = tls_spin_budget;
-  if (budget == Clock::duration::zero()) {
+  const bool probe = budget == Clock::duration::zero();
+  if (probe) {
     if (++tls_waits_since_probe < kProbeEvery) return false;
     tls_waits_since_probe = 0;
-    budget = kMinSpin;
+    if (++tls_probes_since_long < kLongProbeEvery) {
+      budget = kMinSpin;
+    } else {
+      tls_probes_since_long = 0;
+      budget = kSpinFor;
+    }
   }
   const auto start = Clock::now();
   const auto budget_end = start + budget;
@@ -61,7 +73,8 @@ bool spin_until(Done&& done, Clock::time_point deadline) {
     const auto now = Clock::now();
     if (now >= stop) {
       if (now >= budget_end) {
-        tls_spin_budget = budget / 4 < kMinSpin ? Clock::duration::zero() : budget / 4;
+        // A probe that ran out leaves the thread not spinning.
+        tls_spin_budget = probe || budget / 4 < kMinSpin ? Clock::duration::zero() : budget / 4;
       }
       return done();
     }

@@ -1,0 +1,101 @@
+// How long a waiting thread spins before it sleeps (detail/spin_wait.hpp): the
+// budget adapts, a thread whose spins keep running out stops spinning, and
+// probes, short and long, bring it back when spinning pays again.
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <thread>
+#include <threaded_async/detail/spin_wait.hpp>
+
+namespace detail = threaded_async::detail;
+using threaded_async::Clock;
+
+namespace {
+
+// Runs `body` on a new thread, which starts with a fresh spin budget.
+template <class Body>
+void on_fresh_thread(Body body) {
+  std::thread(body).join();
+}
+
+// One wait whose answer never comes; how many times it looked, and how long it spun.
+struct Unanswered {
+  int looks = 0;
+  Clock::duration spun{};
+};
+
+Unanswered wait_unanswered() {
+  Unanswered u;
+  const auto start = Clock::now();
+  detail::spin_until(
+      [&] {
+        ++u.looks;
+        return false;
+      },
+      Clock::time_point::max());
+  u.spun = Clock::now() - start;
+  return u;
+}
+
+// Spins run out until the thread stops spinning; returns how many waits that took.
+int stop_spinning() {
+  int waits = 0;
+  while (detail::tls_spin_budget != Clock::duration::zero()) {
+    wait_unanswered();
+    ++waits;
+  }
+  return waits;
+}
+
+}  // namespace
+
+TEST_CASE("a thread starts spinning for the full budget and stops after spins run out", "[spin]") {
+  on_fresh_thread([] {
+    CHECK(detail::tls_spin_budget == detail::kSpinFor);
+    const Unanswered first = wait_unanswered();
+    CHECK(first.spun >= detail::kSpinFor);
+    CHECK(first.looks > 1);
+    CHECK(stop_spinning() == 2);  // a quarter each time: 50 -> 12.5 -> 3.1 -> 0 us
+    // Not spinning: a wait looks once and goes to sleep.
+    CHECK(wait_unanswered().looks == 1);
+  });
+}
+
+TEST_CASE("a thread that stopped spinning probes briefly, and for the full budget now and then",
+          "[spin]") {
+  on_fresh_thread([] {
+    stop_spinning();
+    const unsigned waits = detail::kProbeEvery * detail::kLongProbeEvery;
+    for (unsigned i = 1; i <= waits; ++i) {
+      const Unanswered u = wait_unanswered();
+      const bool probe = i % detail::kProbeEvery == 0;
+      CHECK((u.looks > 1) == probe);
+      if (i == waits) {
+        CHECK(u.spun >= detail::kSpinFor);  // the long probe
+      } else if (probe) {
+        CHECK(u.spun >= detail::kMinSpin);
+      }
+      // A probe that ran out leaves the thread not spinning.
+      CHECK(detail::tls_spin_budget == Clock::duration::zero());
+    }
+  });
+}
+
+TEST_CASE("a long probe that sees its answer makes the thread spin again", "[spin]") {
+  on_fresh_thread([] {
+    stop_spinning();
+    // The other side answers 20 us after each wait starts: later than a short
+    // probe looks, within a long one.
+    const auto answer_after = std::chrono::microseconds(20);
+    bool answered = false;
+    int waits = 0;
+    while (!answered &&
+           waits < 4 * static_cast<int>(detail::kProbeEvery * detail::kLongProbeEvery)) {
+      const auto answer_at = Clock::now() + answer_after;
+      answered =
+          detail::spin_until([&] { return Clock::now() >= answer_at; }, Clock::time_point::max());
+      ++waits;
+    }
+    CHECK(answered);
+    CHECK(detail::tls_spin_budget == detail::kSpinFor);
+  });
+}
