@@ -83,19 +83,16 @@ TEST_CASE("a thread that stopped spinning probes briefly, and for the full budge
 TEST_CASE("a long probe that sees its answer makes the thread spin again", "[spin]") {
   on_fresh_thread([] {
     stop_spinning();
-    // The other side answers 20 us after each wait starts: later than a short
-    // probe looks, within a long one.
-    const auto answer_after = std::chrono::microseconds(20);
-    bool answered = false;
-    int waits = 0;
-    while (!answered &&
-           waits < 4 * static_cast<int>(detail::kProbeEvery * detail::kLongProbeEvery)) {
-      const auto answer_at = Clock::now() + answer_after;
-      answered =
-          detail::spin_until([&] { return Clock::now() >= answer_at; }, Clock::time_point::max());
-      ++waits;
-    }
+    // Only the long probe's wait gets an answer, and only once it spins (its
+    // first look, before spinning, finds nothing): the short probes run out.
+    const unsigned long_probe = detail::kProbeEvery * detail::kLongProbeEvery;
+    for (unsigned i = 1; i < long_probe; ++i) wait_unanswered();
+    CHECK(detail::tls_spin_budget == Clock::duration::zero());
+    int looks = 0;
+    const bool answered = detail::spin_until([&] { return ++looks > 1; }, Clock::time_point::max());
     CHECK(answered);
     CHECK(detail::tls_spin_budget == detail::kSpinFor);
+    // And the next wait spins again.
+    CHECK(wait_unanswered().looks > 1);
   });
 }
