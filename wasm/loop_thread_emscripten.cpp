@@ -10,7 +10,10 @@
 // -sPROXY_TO_PTHREAD), close() reports FAILED_FORCE_STOPPED and the kill still
 // happens whenever the main thread gets to it. Memory of the killed thread (its
 // stack, its thread-local storage, what the stuck task had allocated) is not
-// freed, and a lock it held stays held.
+// freed, and a lock it held stays held. A worker ends asynchronously: it may
+// still run for a moment after the kill, so the stack it runs on must stay
+// unused. Emscripten frees the stacks it allocated itself when it kills a
+// thread, so the loop thread gets a stack of ours, freed only after a join.
 //
 // The killed loop's other tasks are not resumed elsewhere to unwind, as they are
 // natively: compiled code may keep its thread's thread-local addresses (such as
@@ -22,7 +25,9 @@
 #include <signal.h>
 
 #include <condition_variable>
+#include <cstdlib>
 #include <mutex>
+#include <new>
 #include <system_error>
 
 #include "threaded_async/detail/loop_thread.hpp"
@@ -46,7 +51,11 @@ struct Shared {
   State state = State::kRunning;
   bool detached = false;
   bool kill_posted = false;
+  void* stack = nullptr;  // the thread's stack: freed once joined, never once killed
 };
+
+// As large as Emscripten's default pthread stack.
+constexpr std::size_t kLoopStackSize = 2 * 1024 * 1024;
 
 void* thread_main(void* arg) {
   auto* holder = static_cast<std::shared_ptr<Shared>*>(arg);
@@ -84,7 +93,7 @@ class EmscriptenLoopThread final : public LoopThread {
     std::unique_lock<std::mutex> lock(shared_->mutex);
     if (shared_->state == State::kKilled || shared_->detached || joined_) return;
     lock.unlock();
-    ::pthread_join(shared_->thread, nullptr);
+    join();
   }
 
   bool join_until(Clock::time_point deadline) override {
@@ -97,9 +106,8 @@ class EmscriptenLoopThread final : public LoopThread {
       }
     }
     if (shared_->state == State::kKilled || shared_->detached || joined_) return true;
-    joined_ = true;
     lock.unlock();
-    ::pthread_join(shared_->thread, nullptr);
+    join();
     return true;
   }
 
@@ -127,6 +135,13 @@ class EmscriptenLoopThread final : public LoopThread {
   }
 
  private:
+  void join() {
+    joined_ = true;
+    ::pthread_join(shared_->thread, nullptr);
+    std::free(shared_->stack);  // the thread has ended: nothing runs on it any more
+    shared_->stack = nullptr;
+  }
+
   std::shared_ptr<Shared> shared_;
   bool joined_ = false;
 };
@@ -139,11 +154,19 @@ std::unique_ptr<LoopThread> LoopThread::start(const std::string& name, Body body
   shared->body = body;
   shared->arg = arg;
   shared->keep_alive = std::move(keep_alive);
+  shared->stack = std::aligned_alloc(16, kLoopStackSize);
+  if (shared->stack == nullptr) throw std::bad_alloc();
+  pthread_attr_t attr;
+  ::pthread_attr_init(&attr);
+  ::pthread_attr_setstack(&attr, shared->stack, kLoopStackSize);
   auto* holder = new std::shared_ptr<Shared>(shared);
   std::lock_guard<std::mutex> guard(shared->mutex);
-  const int rc = ::pthread_create(&shared->thread, nullptr, &thread_main, holder);
+  const int rc = ::pthread_create(&shared->thread, &attr, &thread_main, holder);
+  ::pthread_attr_destroy(&attr);
   if (rc != 0) {
     delete holder;
+    std::free(shared->stack);
+    shared->stack = nullptr;
     throw std::system_error(rc, std::generic_category(),
                             "threaded_async: could not start the loop thread of runner '" + name +
                                 "' (is -pthread set, and the pthread pool large enough?)");

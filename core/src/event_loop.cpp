@@ -603,6 +603,11 @@ void EventLoop::after_stop(bool loop_thread_gone, bool forced) {
     delete call;
   }
   if (forced && platform_fibers_may_change_threads()) adopt_and_unwind();
+  if (forced && !platform_fibers_may_change_threads()) {
+    // The stuck task's stack is abandoned, never reused: where a killed thread
+    // ends asynchronously (a Web Worker), it may still be running on it.
+    if (TaskBase* stuck = running_task_.load(std::memory_order_acquire)) stuck->fiber_ = nullptr;
+  }
   // Tasks that never finished are abandoned on their stacks and reported cancelled.
   while (InboxItem* item = inbox_.pop()) {
     if (auto* task = dynamic_cast<TaskBase*>(item)) {
