@@ -7,8 +7,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <climits>
-
 #include "threaded_async/detail/futex.hpp"
 
 namespace threaded_async::detail {
@@ -34,11 +32,6 @@ void futex_wait(FutexWord& word, std::uint32_t expected, Clock::time_point deadl
 
 void futex_wake_one(FutexWord* word) noexcept {
   syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(word), FUTEX_WAKE_PRIVATE, 1, nullptr,
-          nullptr, 0);
-}
-
-void futex_wake_all(FutexWord* word) noexcept {
-  syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(word), FUTEX_WAKE_PRIVATE, INT_MAX, nullptr,
           nullptr, 0);
 }
 

@@ -7,7 +7,6 @@
 #include <threaded_async/detail/futex.hpp>
 #include <threaded_async/detail/parker.hpp>
 #include <threaded_async/detail/wait_lock.hpp>
-#include <vector>
 
 namespace detail = threaded_async::detail;
 using namespace std::chrono_literals;
@@ -50,24 +49,6 @@ TEST_CASE("futex_wake_one wakes a thread sleeping on the word", "[futex]") {
   detail::futex_wake_one(&word);
   sleeper.join();
   CHECK(woke);
-}
-
-TEST_CASE("futex_wake_all wakes every thread sleeping on the word", "[futex]") {
-  detail::FutexWord word{0};
-  std::atomic<int> woke{0};
-  std::vector<std::thread> sleepers;
-  for (int i = 0; i < 3; ++i) {
-    sleepers.emplace_back([&] {
-      const auto give_up = Clock::now() + kHang;
-      while (word.load() == 0 && Clock::now() < give_up) detail::futex_wait(word, 0, give_up);
-      if (word.load() == 1) ++woke;
-    });
-  }
-  std::this_thread::sleep_for(kSettle);
-  word.store(1);
-  detail::futex_wake_all(&word);
-  for (auto& t : sleepers) t.join();
-  CHECK(woke == 3);
 }
 
 TEST_CASE("Parker: a permit given before park_until is kept, and consumed", "[futex]") {

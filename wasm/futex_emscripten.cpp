@@ -4,7 +4,6 @@
 // touches valid memory.
 #include <emscripten/threading.h>
 
-#include <climits>
 #include <cmath>
 
 #include "threaded_async/detail/futex.hpp"
@@ -25,7 +24,5 @@ void futex_wait(FutexWord& word, std::uint32_t expected, Clock::time_point deadl
 }
 
 void futex_wake_one(FutexWord* word) noexcept { emscripten_futex_wake(word, 1); }
-
-void futex_wake_all(FutexWord* word) noexcept { emscripten_futex_wake(word, INT_MAX); }
 
 }  // namespace threaded_async::detail

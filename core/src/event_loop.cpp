@@ -602,8 +602,9 @@ void EventLoop::after_stop(bool loop_thread_gone, bool forced) {
         std::make_exception_ptr(CancelledError("the loop was forced down during this call")));
     delete call;
   }
-  if (forced && platform_fibers_may_change_threads()) adopt_and_unwind();
-  if (forced && !platform_fibers_may_change_threads()) {
+  if (forced && platform_fibers_may_change_threads()) {
+    adopt_and_unwind();
+  } else if (forced) {
     // The stuck task's stack is abandoned, never reused: where a killed thread
     // ends asynchronously (a Web Worker), it may still be running on it.
     if (TaskBase* stuck = running_task_.load(std::memory_order_acquire)) stuck->fiber_ = nullptr;

@@ -11,6 +11,7 @@
 #include <future>
 #include <mutex>
 #include <thread>
+#include <threaded_async/detail/spin_wait.hpp>
 
 namespace bench {
 namespace {
@@ -57,12 +58,6 @@ class AsioThread {
 
 int trivial() { return 1; }
 
-void cpu_pause() {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#endif
-}
-
 }  // namespace
 
 Figure atomic_pingpong(const Plan& plan) {
@@ -75,7 +70,8 @@ Figure atomic_pingpong(const Plan& plan) {
     long last = -2;
     for (;;) {
       long v;
-      while ((v = question.value.load(std::memory_order_acquire)) == last) cpu_pause();
+      while ((v = question.value.load(std::memory_order_acquire)) == last)
+        threaded_async::detail::cpu_relax();
       if (v == -1) return;
       last = v;
       answer.value.store(v + 1, std::memory_order_release);
@@ -86,7 +82,8 @@ Figure atomic_pingpong(const Plan& plan) {
     const auto start = Clock::now();
     for (std::size_t i = 0; i < ops; ++i, ++next) {
       question.value.store(next, std::memory_order_release);
-      while (answer.value.load(std::memory_order_acquire) != next + 1) cpu_pause();
+      while (answer.value.load(std::memory_order_acquire) != next + 1)
+        threaded_async::detail::cpu_relax();
     }
     return Clock::now() - start;
   });

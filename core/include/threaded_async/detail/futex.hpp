@@ -22,10 +22,9 @@ using FutexWord = std::atomic<std::uint32_t>;
 // their condition in a loop. Returns at once if `word` differs from `expected`.
 void futex_wait(FutexWord& word, std::uint32_t expected, Clock::time_point deadline) noexcept;
 
-// Wakes one / every thread blocked in futex_wait on `word`. Only the address
-// is used, never the memory: the word's owner may already have gone, which
-// lets a waker wake a thread that may return as soon as it sees the new value.
+// Wakes one thread blocked in futex_wait on `word`. Only the address is used,
+// never the memory: the word's owner may already have gone, which lets a waker
+// wake a thread that may return as soon as it sees the new value.
 void futex_wake_one(FutexWord* word) noexcept;
-void futex_wake_all(FutexWord* word) noexcept;
 
 }  // namespace threaded_async::detail
