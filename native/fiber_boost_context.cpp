@@ -43,6 +43,7 @@ namespace threaded_async::detail {
 namespace bctx = boost::context::detail;
 
 thread_local const void* tls_fiber_stack_low = nullptr;
+thread_local const void* tls_fiber_stack_high = nullptr;
 
 namespace {
 
@@ -208,12 +209,18 @@ struct SwitchRecord {
   Fiber* to;
 };
 
+// The record of a fiber with its own stack sits at the top of that stack.
+void set_stack_bounds(const Fiber* running) noexcept {
+  tls_fiber_stack_low = running->stack;
+  tls_fiber_stack_high = running->stack != nullptr ? running : nullptr;
+}
+
 [[noreturn]] void trampoline(bctx::transfer_t t) {
   auto* record = static_cast<SwitchRecord*>(t.data);
   record->from->ctx = t.fctx;
   Fiber* self = record->to;
   sanitizer_after_switch(self, record->from);
-  tls_fiber_stack_low = self->stack;
+  set_stack_bounds(self);
   self->entry(self->arg);
   __builtin_unreachable();  // entry switches away for the last time
 }
@@ -257,14 +264,14 @@ void fiber_switch(Fiber* from, Fiber* to) {
   EhGlobals* g = eh_globals();
   from->eh = *g;
   *g = to->eh;
-  tls_fiber_stack_low = to->stack;
+  set_stack_bounds(to);
   SwitchRecord record{from, to};
   sanitizer_before_switch(from, to);
   bctx::transfer_t t = bctx::jump_fcontext(to->ctx, &record);
   auto* back = static_cast<SwitchRecord*>(t.data);
   back->from->ctx = t.fctx;
   sanitizer_after_switch(from, back->from);
-  tls_fiber_stack_low = from->stack;
+  set_stack_bounds(from);
 }
 
 }  // namespace threaded_async::detail

@@ -8,14 +8,18 @@ target_sources(threaded_async PRIVATE
 
 # What every object and program using the library needs: shared memory and
 # atomics, C++ exceptions, Asyncify for the fiber switch, and the per-fiber
-# exception state and keep-alive fix of wasm/fiber_runtime.js.
-set(THREADED_ASYNC_WASM_JS_LIBRARY ${CMAKE_CURRENT_LIST_DIR}/fiber_runtime.js)
+# exception state and keep-alive fix of wasm/fiber_runtime.js, and the thread
+# kill of wasm/thread_runtime.js.
+set(THREADED_ASYNC_WASM_JS_LIBRARIES
+  ${CMAKE_CURRENT_LIST_DIR}/fiber_runtime.js
+  ${CMAKE_CURRENT_LIST_DIR}/thread_runtime.js)
 target_compile_options(threaded_async PUBLIC -pthread -fexceptions)
-target_link_options(threaded_async PUBLIC
-  -pthread -fexceptions -sASYNCIFY
-  "SHELL:--js-library ${THREADED_ASYNC_WASM_JS_LIBRARY}")
+target_link_options(threaded_async PUBLIC -pthread -fexceptions -sASYNCIFY)
+foreach(js_library IN LISTS THREADED_ASYNC_WASM_JS_LIBRARIES)
+  target_link_options(threaded_async PUBLIC "SHELL:--js-library ${js_library}")
+endforeach()
 set_property(TARGET threaded_async APPEND PROPERTY INTERFACE_LINK_DEPENDS
-  ${THREADED_ASYNC_WASM_JS_LIBRARY})
+  ${THREADED_ASYNC_WASM_JS_LIBRARIES})
 
 # The project's programs (tests, cookbook, demo): main() runs on a pthread so
 # that it may block (the browser's main thread may not), the runtime exits
