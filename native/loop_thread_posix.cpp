@@ -32,6 +32,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <random>
+#include <system_error>
 #include <thread>
 
 #include "native/safe_point.hpp"
@@ -94,7 +95,6 @@ struct Shared {
   // The loop thread's own, in its handler and trampolines.
   std::atomic<bool> stop_in_progress{false};  // a hijack is armed or a stop is under way
   Decision decision = Decision::kAbandon;
-  std::uintptr_t* hijacked_slot = nullptr;
   std::uintptr_t hijacked_return = 0;
   StackWalk walk;
 };
@@ -137,7 +137,6 @@ void try_to_stop(Shared& shared, ucontext_t* context, std::uintptr_t pc) noexcep
     auto* slot = reinterpret_cast<std::uintptr_t*>(walk.cfa[caller] - sizeof(std::uintptr_t));
     if (*slot != walk.pc[caller]) return;  // not where the return address should be
     shared.decision = unwinds ? Decision::kUnwind : Decision::kAbandon;
-    shared.hijacked_slot = slot;
     shared.hijacked_return = *slot;
     shared.stop_in_progress.store(true);
     *slot = reinterpret_cast<std::uintptr_t>(&ta_forced_stop_hijacked);
@@ -220,7 +219,14 @@ class PosixLoopThread final : public LoopThread {
   PosixLoopThread(const std::string& name, std::shared_ptr<Shared> shared)
       : shared_(std::move(shared)) {
     install_signal_handler();
-    thread_ = std::thread(&thread_main, shared_);
+    try {
+      thread_ = std::thread(&thread_main, shared_);
+    } catch (const std::system_error& e) {
+      throw ResourceError("threaded_async: could not start the loop thread of runner '" + name +
+                          "' (" + e.what() +
+                          "): the process is at its limit of threads (ulimit -u) or of memory "
+                          "for their stacks (ulimit -v)");
+    }
     ::pthread_setname_np(thread_.native_handle(), name.substr(0, 15).c_str());
   }
 

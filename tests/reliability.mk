@@ -41,6 +41,10 @@ TSAN_SKIP := $(TSAN_SKIP)|^after a forced stop the other tasks unwind
 TSAN_SKIP := $(TSAN_SKIP)|^a stuck runner leaves other runners untouched
 TSAN_SKIP := $(TSAN_SKIP)|^after a forced stop the thread count is back
 TSAN_SKIP := $(TSAN_SKIP)|^a queue of another runner that a forced-down task waited on stays sound
+TSAN_SKIP := $(TSAN_SKIP)|^a task stuck holding a std::mutex is unwound|^a pure spin is forced down
+TSAN_SKIP := $(TSAN_SKIP)|^a task stuck in a noexcept function is forced down
+TSAN_SKIP := $(TSAN_SKIP)|^stuck code inside a catch-all try block is abandoned
+TSAN_SKIP := $(TSAN_SKIP)|^the forced-stop report and the watchdog show the stuck code|^the forced-stop report names
 sanitize-address fuzz: export ASAN_OPTIONS := detect_leaks=1:strict_init_order=1:check_initialization_order=1
 sanitize-address fuzz: export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
 sanitize-address: export LSAN_OPTIONS := suppressions=$(CURDIR)/tests/stress/lsan_known_leaks.supp

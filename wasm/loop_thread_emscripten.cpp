@@ -29,11 +29,12 @@
 
 #include <condition_variable>
 #include <cstdlib>
+#include <cstring>
 #include <mutex>
 #include <new>
-#include <system_error>
 
 #include "threaded_async/detail/loop_thread.hpp"
+#include "threaded_async/errors.hpp"
 
 // wasm/thread_runtime.js: terminates the thread's worker, freeing nothing.
 extern "C" int ta_thread_kill_keeping_memory(pthread_t thread);
@@ -184,9 +185,9 @@ std::unique_ptr<LoopThread> LoopThread::start(const std::string& name, Body body
     delete holder;
     std::free(shared->stack);
     shared->stack = nullptr;
-    throw std::system_error(rc, std::generic_category(),
-                            "threaded_async: could not start the loop thread of runner '" + name +
-                                "' (is -pthread set, and the pthread pool large enough?)");
+    throw ResourceError("threaded_async: could not start the loop thread of runner '" + name +
+                        "' (" + std::strerror(rc) +
+                        "): is -pthread set, and the pthread pool large enough?");
   }
   emscripten_set_thread_name(shared->thread, name.c_str());
   return std::make_unique<EmscriptenLoopThread>(std::move(shared));

@@ -9,6 +9,8 @@
 // and writes memory that malloc has handed to someone else: the pthread struct
 // holds errno and the thread's identity. Here the struct, the thread-local
 // storage and the stack stay allocated for ever; the worker is never reused.
+// What the worker still says (messages, or an error it runs into) is not
+// listened to: Emscripten treats a worker's error as fatal to the program.
 mergeInto(LibraryManager.library, {
   ta_thread_kill_keeping_memory__deps: ['$PThread'],
   ta_thread_kill_keeping_memory__sig: 'ii',
@@ -17,6 +19,16 @@ mergeInto(LibraryManager.library, {
     if (!pthread || !pthread.worker) return 0;
     delete PThread.pthreads[thread];
     var worker = pthread.worker;
+    var ignore = function() {};
+    if (typeof worker.removeAllListeners === 'function') {  // Node's worker_threads
+      worker.removeAllListeners('message');
+      worker.removeAllListeners('error');
+      worker.on('error', ignore);
+    }
+    worker.onmessage = ignore;
+    worker.onerror = function(event) {
+      if (event && event.preventDefault) event.preventDefault();
+    };
     worker.terminate();
     var running = PThread.runningWorkers.indexOf(worker);
     if (running >= 0) PThread.runningWorkers.splice(running, 1);

@@ -306,11 +306,24 @@ void task_entry(void* arg) {
   fiber_switch(task->fiber_, loop.scheduler_fiber_);
 }
 
-void EventLoop::resume(TaskBase* task) {
-  if (!task->started_) {
-    task->started_ = true;
+// Gives a task that has not run yet its fiber. False if no stack could be
+// had: the task has then failed with ResourceError and is finished.
+bool EventLoop::start_fiber(TaskBase* task) noexcept {
+  task->started_ = true;
+  try {
     task->fiber_ = fiber_create(pool_, &task_entry, task);
+    return true;
+  } catch (...) {
+    task->error_ = std::current_exception();
+    task->outcome_ = Outcome::kError;
+    task->finished_ = true;
+    finish(task);
+    return false;
   }
+}
+
+void EventLoop::resume(TaskBase* task) {
+  if (!task->started_ && !start_fiber(task)) return;
   tls_task = task;
   running_task_.store(task, std::memory_order_release);  // a probe reads the task through it
   tls_user_code = true;
@@ -340,10 +353,7 @@ TaskBase* EventLoop::take_successor() {
   if (front == batch_last_) batch_last_ = nullptr;
   ready_.pop();
   auto* next = static_cast<TaskBase*>(front);
-  if (!next->started_) {
-    next->started_ = true;
-    next->fiber_ = fiber_create(pool_, &task_entry, next);
-  }
+  if (!next->started_ && !start_fiber(next)) return nullptr;
   return next;
 }
 

@@ -141,9 +141,13 @@ void EventLoop::after_stop(bool loop_thread_gone, bool abandoned) {
   if (abandoned && platform_fibers_may_change_threads()) {
     adopt_and_unwind();
   } else if (abandoned) {
-    // The stuck task's stack is abandoned, never reused: where a killed thread
-    // ends asynchronously (a Web Worker), it may still be running on it.
-    if (TaskBase* stuck = running_task_.load(std::memory_order_acquire)) stuck->fiber_ = nullptr;
+    // Where a killed thread ends asynchronously (a Web Worker), it may still be
+    // running the stuck task's code for a while: the task's stack, and the task
+    // itself with its callable and what that holds, are never freed or reused.
+    if (TaskBase* stuck = running_task_.load(std::memory_order_acquire)) {
+      stuck->fiber_ = nullptr;
+      stuck->add_ref();
+    }
   }
   // Tasks that never finished are abandoned on their stacks and reported cancelled.
   while (InboxItem* item = inbox_.pop()) {

@@ -48,8 +48,11 @@ try {
   for (let run = 1; run <= RUNS; ++run) {
     const page = await browser.newPage();
     const problems = [];
+    const log = [];
     page.on('pageerror', (error) => problems.push(error.message));
+    page.on('console', (message) => log.push(`page ${message.type()}: ${message.text()}`));
     page.on('worker', (worker) => worker.on('console', (message) => {
+      log.push(`${worker.url()} ${message.type()}: ${message.text()}`);
       if (message.type() === 'error') problems.push(`${worker.url()}: ${message.text()}`);
     }));
     let verdict = 'ok';
@@ -70,7 +73,7 @@ try {
     await page.close();
     if (verdict !== 'ok') {
       ++failed;
-      console.log(`run ${run}: ${verdict}`);
+      console.log(`run ${run}: ${verdict}\n  ${log.join('\n  ')}`);
     }
   }
 } finally {

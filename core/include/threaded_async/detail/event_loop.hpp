@@ -159,6 +159,7 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
   void run_ready();
   void idle_wait();
   void resume(TaskBase* task);
+  bool start_fiber(TaskBase* task) noexcept;
   TaskBase* take_successor();
   void finish(TaskBase* task);
   void register_task(TaskBase* task);
