@@ -73,4 +73,10 @@ std::string validation_to_json(const std::vector<Error>& errors) {
   return dump({{"ok", errors.empty()}, {"errors", std::move(list)}});
 }
 
+std::string cpp_to_json(const CppProgram& program) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const Error& e : program.errors) list.push_back(error_json(e));
+  return dump({{"ok", program.ok}, {"code", program.code}, {"errors", std::move(list)}});
+}
+
 }  // namespace playground
