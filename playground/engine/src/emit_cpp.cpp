@@ -10,7 +10,6 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <map>
 #include <set>
@@ -60,13 +59,8 @@ std::string quote(const std::string& s) {
   return out + "\"";
 }
 
-std::string number(double x) {
-  char buf[32];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, x);
-  std::string s(buf, end);
-  if (s.find_first_of(".e") == std::string::npos) s += ".0";
-  return s;
-}
+// Python's repr of a float ("0.5", "2.0") is also a C++ literal.
+std::string number(double x) { return repr(Value(x)); }
 
 // 100ms, 1s, or std::chrono::duration<double>(x) for what literals cannot say.
 std::string duration_literal(double seconds) {

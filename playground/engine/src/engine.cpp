@@ -54,7 +54,8 @@ std::string result_to_json(const Result& result) {
                      {"thread", e.thread},
                      {"task", e.task ? nlohmann::json(*e.task) : nlohmann::json(nullptr)},
                      {"event", e.event},
-                     {"detail", e.detail}});
+                     {"detail", e.detail},
+                     {"path", e.path}});
   }
   nlohmann::json out = {
       {"ok", result.ok},

@@ -150,10 +150,10 @@ Result Run::run() {
   result.output = output_;
   result.trace = trace_;
   if (trace_truncated_) {
-    result.trace.push_back(
-        TraceEvent{std::chrono::duration<double, std::milli>(Clock::now() - start_).count(), "main",
-                   std::nullopt, "truncated",
-                   "the trace was cut at " + std::to_string(limits_.max_trace_events) + " events"});
+    result.trace.push_back(TraceEvent{
+        std::chrono::duration<double, std::milli>(Clock::now() - start_).count(), "main",
+        std::nullopt, "truncated",
+        "the trace was cut at " + std::to_string(limits_.max_trace_events) + " events", ""});
   }
   result.shutdown_type = shutdown_type_;
   return result;
@@ -205,18 +205,39 @@ std::string Run::check_string(std::string s, const std::string& path) {
 
 // --- Output ------------------------------------------------------------------
 
+namespace {
+
+const void* context_key() {
+  return ta::in_task() ? static_cast<const void*>(&ta::current_task_name())
+                       : static_cast<const void*>(tl_thread);
+}
+
+}  // namespace
+
+const std::string* Run::enter_step(const std::string* path) {
+  const void* key = context_key();
+  std::lock_guard<std::mutex> guard(out_mutex_);
+  const std::string*& current = current_step_[key];
+  const std::string* previous = current;
+  current = path;
+  return previous;
+}
+
 void Run::trace(const char* event, std::string detail) {
   std::optional<std::string> task;
   if (ta::in_task()) task = ta::current_task_name();
+  const void* key = context_key();
   std::lock_guard<std::mutex> guard(out_mutex_);
+  const auto step = current_step_.find(key);
+  std::string path = step != current_step_.end() && step->second ? *step->second : "";
   // Read under the lock, so that the trace's times never go backwards.
   const double t = std::chrono::duration<double, std::milli>(Clock::now() - start_).count();
   if (trace_.size() >= limits_.max_trace_events) {
     trace_truncated_ = true;
     return;
   }
-  trace_.push_back(
-      TraceEvent{t, task ? "loop" : tl_thread, std::move(task), event, std::move(detail)});
+  trace_.push_back(TraceEvent{t, task ? "loop" : tl_thread, std::move(task), event,
+                              std::move(detail), std::move(path)});
 }
 
 void Run::print(const std::string& line, const std::string& path) {
@@ -355,6 +376,7 @@ Value Run::run_task(const TaskDef& def, std::vector<Value> args, RunnerHandle* r
   };
   frame.in_task = true;
   frame.runners.push_back(runner);
+  enter_step(&def.path);
   trace("started", def.name + "(" + join_repr(args) + ")");
   for (std::size_t i = 0; i < def.params.size() && i < args.size(); ++i) {
     frame.locals[def.params[i]] = std::move(args[i]);
@@ -384,6 +406,7 @@ Value Run::run_task(const TaskDef& def, std::vector<Value> args, RunnerHandle* r
 void Run::run_thread(ThreadHandle& thread, const TaskDef& def, std::vector<Value> args,
                      const std::vector<std::shared_ptr<RunnerHandle>>& runners) {
   tl_thread = thread.name.c_str();
+  enter_step(&def.path);
   Frame frame;
   for (const auto& r : runners) frame.runners.push_back(r.get());
   trace("started", def.name + "(" + join_repr(args) + ")");
@@ -422,6 +445,7 @@ void Run::handle(ta::ExecutionRequest& request, ta::Promise& future, RunnerHandl
               std::to_string(args.size()),
           def.path);
   }
+  const StepScope scope{*this, enter_step(&def.path)};
   trace("handle", call);
   Frame frame;
   frame.runners.push_back(&server);
@@ -448,6 +472,7 @@ Run::Flow Run::exec_block(const Block& block, Frame& frame) {
 
 Run::Flow Run::exec_step(const Step& step, Frame& frame) {
   count_step(step.path);
+  const StepScope scope{*this, enter_step(&step.path)};
   try {
     return exec(step, frame);
   } catch (const ScenarioError&) {

@@ -490,3 +490,22 @@ TEST_CASE("trace: a bounded trace says where it was cut") {
   CHECK(r.trace.back().event == "truncated");
   CHECK(r.trace[9].detail == "9");
 }
+
+TEST_CASE("each trace event names the step (or body) that was running") {
+  const Result r = run_scenario(scenario("background"));
+  REQUIRE(r.ok);
+  auto path_of = [&](const std::string& event, bool in_task) {
+    for (const auto& e : r.trace) {
+      if (e.event == event && e.task.has_value() == in_task) return e.path;
+    }
+    return std::string("(no such event)");
+  };
+  CHECK(path_of("created", false) == "/main/0/body/0");
+  CHECK(path_of("blocked", false) == "/main/0/body/1");
+  CHECK(path_of("print", false) == "/main/0/body/2");
+  CHECK(path_of("started", true) == "/tasks/foo");
+  CHECK(path_of("suspended", true) == "/tasks/foo/body/0");
+  // Leaving the with_runner step, the main thread is back at it.
+  CHECK(r.trace.back().event == "runner");
+  CHECK(r.trace.back().path == "/main/0");
+}

@@ -44,6 +44,7 @@ struct TraceEvent {
   std::optional<std::string> task;  // the task it happened in, if any
   std::string event;  // started, suspended, resumed, finished, cancelled, failed, set, ...
   std::string detail;
+  std::string path;  // JSON Pointer of the step (or body) that was running; "" if none
 };
 
 struct Result {
