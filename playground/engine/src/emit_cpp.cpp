@@ -16,6 +16,8 @@
 #include <sstream>
 #include <utility>
 
+#include "cpp_scoping.hpp"
+#include "cpp_text.hpp"
 #include "cpp_types.hpp"
 #include "playground/engine.hpp"
 #include "program.hpp"
@@ -24,7 +26,16 @@ namespace playground {
 
 namespace {
 
+using cpp::Decl;
+using cpp::duration_literal;
+using cpp::library_errors;
+using cpp::number;
+using cpp::quote;
+using cpp::raised_by_python_only;
+using cpp::reserved;
+using cpp::Scoping;
 using cpp::Type;
+using cpp::wrap;
 using K = Type::Kind;
 
 struct CannotExpress {
@@ -36,214 +47,6 @@ struct CannotExpress {
   throw CannotExpress{path, message};
 }
 
-std::string quote(const std::string& s) {
-  std::string out = "\"";
-  for (const char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out + "\"";
-}
-
-// Python's repr of a float ("0.5", "2.0") is also a C++ literal.
-std::string number(double x) { return repr(Value(x)); }
-
-// 100ms, 1s, or std::chrono::duration<double>(x) for what literals cannot say.
-std::string duration_literal(double seconds) {
-  const double ms = seconds * 1000;
-  if (seconds == std::floor(seconds) && seconds < 1e9) {
-    return std::to_string(static_cast<long long>(seconds)) + "s";
-  }
-  if (std::abs(ms - std::round(ms)) < 1e-9 && ms < 1e12) {
-    return std::to_string(static_cast<long long>(std::round(ms))) + "ms";
-  }
-  return "std::chrono::duration<double>(" + number(seconds) + ")";
-}
-
-const std::set<std::string>& reserved() {
-  static const std::set<std::string> words = {
-      "alignas",  "alignof",  "and",      "asm",      "auto",     "bool",      "break",
-      "case",     "catch",    "char",     "class",    "const",    "constexpr", "continue",
-      "default",  "delete",   "do",       "double",   "else",     "enum",      "explicit",
-      "export",   "extern",   "false",    "float",    "for",      "friend",    "goto",
-      "if",       "inline",   "int",      "long",     "mutable",  "namespace", "new",
-      "noexcept", "not",      "nullptr",  "operator", "or",       "private",   "protected",
-      "public",   "register", "return",   "short",    "signed",   "sizeof",    "static",
-      "struct",   "switch",   "template", "this",     "throw",    "true",      "try",
-      "typedef",  "typeid",   "typename", "union",    "unsigned", "using",     "virtual",
-      "void",     "volatile", "while",    "xor",      "std",      "ta",        "main",
-      "Stub",     "MyServer", "assert",   "errno"};
-  return words;
-}
-
-// The library's exceptions under their scenario names; Python's own that C++ never raises.
-const std::map<std::string, std::string>& library_errors() {
-  static const std::map<std::string, std::string> m = {
-      {"EventLoopTimeoutError", "ta::EventLoopTimeoutError"},
-      {"TimeoutError", "ta::EventLoopTimeoutError"},
-      {"CancelledError", "ta::CancelledError"},
-      {"ExceptionGroup", "ta::ExceptionGroup"},
-      {"UsageError", "ta::UsageError"},
-      {"WouldDeadlockError", "ta::WouldDeadlockError"},
-      {"NotInTaskError", "ta::NotInTaskError"},
-      {"RunnerStoppedError", "ta::RunnerStoppedError"},
-      {"InvalidStateError", "ta::InvalidStateError"},
-      {"TypeMismatchError", "ta::TypeMismatchError"},
-  };
-  return m;
-}
-
-bool raised_by_python_only(const std::string& type) {
-  static const std::set<std::string> names = {
-      "TypeError",       "NameError",   "ZeroDivisionError", "OverflowError",
-      "ArithmeticError", "LookupError", "RuntimeError",      "RecursionError"};
-  return names.count(type) != 0;
-}
-
-// --- Where each local variable is declared ----------------------------------
-//
-// A scenario's variables belong to their whole body, as in Python; C++'s to a
-// block. Each variable is declared in the innermost block that holds every
-// step naming it: with `auto x = ...` where it is first assigned, if that step
-// is directly in that block, or else just before the step that leads to it.
-
-using Position = std::vector<std::pair<const Block*, std::size_t>>;
-
-struct Decl {
-  const Block* block = nullptr;
-  std::size_t first = 0;  // the index, in `block`, of the step holding the first mention
-  std::size_t last = 0;   // ... and of the last
-  bool direct = false;    // the first mention assigns it, directly in `block`
-};
-
-void expr_names(const Expr& e, std::vector<std::string>& out) {
-  if (e.kind == ExprKind::kVar || !e.name.empty()) out.push_back(e.name);
-  for (const auto& a : e.args) expr_names(a, out);
-}
-
-// A loop's variable and an except clause's belong to that loop or clause (C++
-// declares them there); a variable named both inside and outside one cannot.
-class Scoping {
- public:
-  Scoping(const Block& root, const std::set<std::string>& outside) : outside_(outside) {
-    walk(root, {});
-    for (auto& [name, mentions] : mentions_) place(name, mentions);
-  }
-
-  const Decl* find(const std::string& name) const {
-    auto it = decls_.find(name);
-    return it == decls_.end() ? nullptr : &it->second;
-  }
-  // Named inside a loop or clause that declares it, and also elsewhere.
-  bool escapes(const std::string& name) const {
-    return owned_.count(name) != 0 && mentions_.count(name) != 0;
-  }
-  // Variables to declare before step `index` of `block`.
-  std::vector<std::string> before(const Block* block, std::size_t index) const {
-    std::vector<std::string> out;
-    for (const auto& name : order_) {
-      const Decl& d = decls_.at(name);
-      if (d.block == block && d.first == index && !d.direct) out.push_back(name);
-    }
-    return out;
-  }
-
- private:
-  struct Mention {
-    Position at;
-    bool def = false;
-  };
-
-  void mention(const std::string& name, const Position& at, bool def) {
-    if (outside_.count(name) != 0) return;
-    if (std::find(owners_.begin(), owners_.end(), name) != owners_.end()) {
-      owned_.insert(name);
-      return;
-    }
-    if (mentions_.count(name) == 0) order_.push_back(name);
-    mentions_[name].push_back({at, def});
-  }
-
-  void owned_block(const std::string& name, const Block& block, const Position& at) {
-    owners_.push_back(name);
-    owned_.insert(name);
-    walk(block, at);
-    owners_.pop_back();
-  }
-
-  void walk(const Block& block, Position at) {
-    for (std::size_t i = 0; i < block.size(); ++i) {
-      const Step& s = block[i];
-      at.emplace_back(&block, i);
-      std::vector<std::string> uses;
-      if (!s.target.empty()) uses.push_back(s.target);
-      for (const auto* e :
-           {&s.value, &s.cond, &s.timeout, &s.message, &s.error, &s.seconds, &s.maxsize, &s.name}) {
-        if (*e) expr_names(**e, uses);
-      }
-      for (const auto& a : s.args) expr_names(a, uses);
-      for (const auto& u : uses) mention(u, at, false);
-      if (!s.as.empty()) mention(s.as, at, true);
-      if (s.op == Op::kSet) mention(s.var, at, true);
-      if (s.op == Op::kFor) {
-        owned_block(s.var, s.body, at);
-      } else {
-        walk(s.body, at);
-      }
-      walk(s.orelse, at);
-      walk(s.finally, at);
-      for (const auto& e : s.excepts) {
-        if (e.as.empty()) {
-          walk(e.body, at);
-        } else {
-          owned_block(e.as, e.body, at);
-        }
-      }
-      at.pop_back();
-    }
-  }
-
-  void place(const std::string& name, const std::vector<Mention>& mentions) {
-    std::size_t depth = mentions[0].at.size();
-    for (const auto& m : mentions) {
-      std::size_t d = 0;
-      while (d < depth && d < m.at.size() && m.at[d].first == mentions[0].at[d].first) ++d;
-      depth = d;
-    }
-    Decl decl;
-    decl.block = mentions[0].at[depth - 1].first;
-    decl.first = decl.last = mentions[0].at[depth - 1].second;
-    for (const auto& m : mentions) {
-      decl.first = std::min(decl.first, m.at[depth - 1].second);
-      decl.last = std::max(decl.last, m.at[depth - 1].second);
-    }
-    const Mention& first = mentions[0];
-    decl.direct = first.def && first.at.size() == depth && first.at[depth - 1].second == decl.first;
-    decls_[name] = decl;
-  }
-
-  const std::set<std::string>& outside_;
-  std::vector<std::string> owners_;
-  std::set<std::string> owned_;
-  std::vector<std::string> order_;
-  std::map<std::string, std::vector<Mention>> mentions_;
-  std::map<std::string, Decl> decls_;
-};
-
 // --- Expressions -------------------------------------------------------------
 
 struct Code {
@@ -253,63 +56,6 @@ struct Code {
   bool literal_str = false;
   std::string raw = {};  // a string literal's text
 };
-
-// Splits at `sep` outside string literals and brackets.
-std::vector<std::string> split_top(const std::string& text, const std::string& sep) {
-  std::vector<std::string> parts;
-  int depth = 0;
-  bool quoted = false;
-  std::size_t from = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (quoted) {
-      if (c == '\\') ++i;
-      if (c == '"') quoted = false;
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == '(' || (c == '<' && text.compare(i, 2, "<<") != 0)) {
-      ++depth;
-    } else if ((c == ')' || c == '>') && depth > 0) {
-      --depth;
-    } else if (depth == 0 && text.compare(i, sep.size(), sep) == 0) {
-      parts.push_back(text.substr(from, i - from));
-      i += sep.size() - 1;
-      from = i + 1;
-    }
-  }
-  parts.push_back(text.substr(from));
-  return parts;
-}
-
-// One statement at `indent`, broken as clang-format (Google style, 100 columns) breaks it.
-std::string wrap(const std::string& pad, const std::string& text) {
-  constexpr std::size_t kColumns = 100;
-  if (pad.size() + text.size() <= kColumns || text.find('\n') != std::string::npos) {
-    return pad + text + "\n";
-  }
-  if (text.rfind("std::cout << ", 0) == 0) {
-    const auto parts = split_top(text.substr(13), " << ");
-    const std::string more = pad + "          << ";
-    std::string out = pad + "std::cout << " + parts[0], current = out;
-    for (std::size_t i = 1; i < parts.size(); ++i) {
-      if (current.size() + 4 + parts[i].size() <= kColumns) {
-        current += " << " + parts[i];
-        out += " << " + parts[i];
-      } else {
-        current = more + parts[i];
-        out += "\n" + current;
-      }
-    }
-    return out + "\n";
-  }
-  for (std::size_t at = text.rfind('('); at != std::string::npos && at > 0;
-       at = text.rfind('(', at - 1)) {
-    if (pad.size() + at + 1 <= kColumns) {
-      return pad + text.substr(0, at + 1) + "\n" + pad + "    " + text.substr(at + 1) + "\n";
-    }
-  }
-  return pad + text + "\n";
-}
 
 // --- The generator -------------------------------------------------------------
 
