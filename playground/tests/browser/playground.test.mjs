@@ -648,6 +648,39 @@ describe('embed mode', () => {
   }
 });
 
+test(
+  'an iframe on a cross-origin isolated page runs the embedded playground',
+  { timeout: TEST_MS },
+  async () => {
+    const page = await browser.newPage({ viewport: { width: 900, height: 900 } });
+    const host = new URL('embed-host.html', server.url).href;
+    const frameUrl = new URL('?example=background&embed=1', server.url).href;
+    await page.route(host, (route) =>
+      route.fulfill({
+        contentType: 'text/html',
+        headers: {
+          'Cross-Origin-Opener-Policy': 'same-origin',
+          'Cross-Origin-Embedder-Policy': 'require-corp',
+        },
+        body: `<!doctype html><h1>A post</h1><iframe src="${frameUrl}" width="720" height="760" allow="cross-origin-isolated"></iframe>`,
+      }),
+    );
+    await page.goto(host);
+    const frame = page.frameLocator('iframe');
+    await frame
+      .locator('[data-testid="status"][data-kind="ready"]')
+      .waitFor({ state: 'attached', timeout: PAGE_READY_MS });
+    await frame.locator('[data-testid="run"]').click();
+    await frame.locator('[data-testid="output"][data-state="done"]').waitFor({ timeout: RUN_MS });
+    assert.equal(
+      (await frame.locator('[data-testid="output"]').textContent()).trimEnd(),
+      await expectedOutput('background'),
+    );
+    await page.screenshot({ path: join(SCREENSHOTS, 'embed-iframe.png'), fullPage: true });
+    await page.close();
+  },
+);
+
 describe('keyboard shortcuts', () => {
   test(
     '? lists the shortcuts (but types ? in the editor); Esc closes the list',
