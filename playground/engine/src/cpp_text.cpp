@@ -1,6 +1,7 @@
 #include "cpp_text.hpp"
 
 #include <cmath>
+#include <cstdio>
 #include <vector>
 
 #include "value.hpp"
@@ -10,21 +11,17 @@ namespace playground::cpp {
 std::string quote(const std::string& s) {
   std::string out = "\"";
   for (const char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        out += c;
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      char octal[8];
+      std::snprintf(octal, sizeof octal, "\\%03o", static_cast<unsigned>(c));
+      out += octal;
+    } else {
+      out += c;
     }
   }
   return out + "\"";

@@ -87,3 +87,10 @@ TEST_CASE("emit_cpp reports an invalid scenario's validation errors") {
   CHECK(out.errors[0].path == "/main/0/op");
   CHECK(playground::cpp_to_json(out).find("\"ok\":false") != std::string::npos);
 }
+
+TEST_CASE("emit_cpp writes printed text as one C++ string literal, escaped") {
+  const auto out = emit_cpp(doc(R"([{"op": "print", "values": ["say \"hi\"\t", 2, true]}])"));
+  INFO(out.code);
+  REQUIRE(out.ok);
+  CHECK(contains(out.code, R"(std::cout << "say \"hi\"\011 2 True\n";)"));
+}
