@@ -350,7 +350,7 @@ TEST_CASE("the schema lists exactly the engine's ops and operators") {
   CHECK(operators == playground::expr_names());
 }
 
-TEST_CASE("no input crashes validate or run_scenario") {
+TEST_CASE("no input crashes validate, emit_cpp or run_scenario") {
   // Mutations of the real scenarios: bytes changed, cut, repeated.
   std::mt19937 random(12345);
   Limits limits;
@@ -380,6 +380,9 @@ TEST_CASE("no input crashes validate or run_scenario") {
         }
       }
       CHECK_NOTHROW(validate(doc, limits));
+      const auto program = playground::emit_cpp(doc, limits);
+      CHECK(program.ok == !program.code.empty());
+      CHECK(program.ok == program.errors.empty());
       if (validate(doc, limits).empty() && runs < 40) {
         ++runs;
         CHECK_NOTHROW(run_scenario(doc, limits));
