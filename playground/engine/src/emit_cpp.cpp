@@ -159,9 +159,14 @@ class Emitter {
                   spell_decl(types_.get(key + "/" + param), def.path) + " " + ident(param);
         args += ", " + ident(param);
       }
-      out += "  " + result + " " + ident(name) + "(" + params + ") { " +
-             (result == "void" ? "" : "return ") + "execute<" + result + ">(&Stub::" + ident(name) +
-             args + "); }\n";
+      const std::string signature = "  " + result + " " + ident(name) + "(" + params + ") {";
+      const std::string call = std::string(result == "void" ? "" : "return ") + "execute<" +
+                               result + ">(&Stub::" + ident(name) + args + ");";
+      if (signature.size() + call.size() + 3 <= 100) {
+        out += signature + " " + call + " }\n";
+      } else {
+        out += signature + "\n" + wrap("    ", call) + "  }\n";
+      }
     }
     return out + "};\n";
   }
