@@ -133,4 +133,14 @@ class Run : public std::enable_shared_from_this<Run> {
   std::optional<Error> abort_error_;
 };
 
+// The handle a variable holds, or TypeError (used by steps and expressions alike).
+template <class H>
+std::shared_ptr<H> Run::handle_of(const std::string& name, Frame& frame, const std::string& path,
+                                  const char* kind) {
+  Value v = lookup(name, frame, path);
+  if (const auto* h = v.get<std::shared_ptr<H>>()) return *h;
+  raise("TypeError", "'" + name + "' is " + repr(v) + " (" + type_name(v) + "), expected a " + kind,
+        path);
+}
+
 }  // namespace playground
