@@ -4,7 +4,6 @@
 // held (where it was unwound) and run a new runner, with its thread count back.
 // CTest runs every test case in a process of its own (catch_discover_tests), so
 // a stop that harmed its process could not harm the rest of the suite.
-#include <dirent.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -18,6 +17,8 @@
 #include <thread>
 #include <threaded_async/threaded_async.hpp>
 #include <vector>
+
+#include "thread_count.hpp"
 
 namespace ta = threaded_async;
 using namespace std::chrono_literals;
@@ -40,17 +41,6 @@ void (*volatile ta_test_spin_step)() = &ta_test_spin_a_while;
 namespace {
 
 constexpr int kRounds = 20;
-
-int thread_count() {
-  int n = 0;
-  if (DIR* dir = ::opendir("/proc/self/task")) {
-    while (dirent* entry = ::readdir(dir)) {
-      if (entry->d_name[0] != '.') ++n;
-    }
-    ::closedir(dir);
-  }
-  return n;
-}
 
 // Counts destructions, to show that a stuck task's stack was unwound.
 struct Unwound {

@@ -1,7 +1,6 @@
 // Running out of resources: each case runs in a child process of its own
 // (fork), where it sets the limit, so that the limit cannot harm the suite.
 // A child prints what went wrong and exits non-zero; 0 means every check held.
-#include <dirent.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -13,6 +12,8 @@
 #include <string>
 #include <threaded_async/threaded_async.hpp>
 #include <vector>
+
+#include "thread_count.hpp"
 
 namespace ta = threaded_async;
 using namespace std::chrono_literals;
@@ -74,17 +75,6 @@ void limit_address_space(long bytes) {
   ::getrlimit(RLIMIT_AS, &limit);
   limit.rlim_cur = static_cast<rlim_t>(bytes);
   ::setrlimit(RLIMIT_AS, &limit);
-}
-
-int thread_count() {
-  int n = 0;
-  if (DIR* dir = ::opendir("/proc/self/task")) {
-    while (dirent* entry = ::readdir(dir)) {
-      if (entry->d_name[0] != '.') ++n;
-    }
-    ::closedir(dir);
-  }
-  return n;
 }
 
 }  // namespace

@@ -1,4 +1,3 @@
-#include <dirent.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -11,6 +10,8 @@
 #include <string>
 #include <thread>
 #include <threaded_async/threaded_async.hpp>
+
+#include "thread_count.hpp"
 
 namespace ta = threaded_async;
 using namespace std::chrono_literals;
@@ -39,17 +40,6 @@ struct Unwound {
 // Blocks until `flag` is set (by a task that is about to get stuck).
 void await_flag(const std::atomic<bool>& flag) {
   while (!flag.load()) std::this_thread::sleep_for(1ms);
-}
-
-int thread_count() {
-  int n = 0;
-  if (DIR* dir = ::opendir("/proc/self/task")) {
-    while (dirent* entry = ::readdir(dir)) {
-      if (entry->d_name[0] != '.') ++n;
-    }
-    ::closedir(dir);
-  }
-  return n;
 }
 
 // Captures what the process writes to stderr while it lives.
