@@ -77,9 +77,11 @@ struct Shared {
   std::shared_ptr<void> keep_alive;
   std::mutex mutex;
   std::condition_variable cv;
+  bool started = false;  // the loop's stack is made: the body runs
   bool ended = false;
-  Fiber* root = nullptr;   // the thread's own stack
-  Fiber* stuck = nullptr;  // where the stuck code was, abandoned
+  std::exception_ptr start_error;  // why the thread could not start the body
+  Fiber* root = nullptr;           // the thread's own stack
+  Fiber* stuck = nullptr;          // where the stuck code was, abandoned
   Fiber* body_fiber = nullptr;
 
   // Set by the closing thread (or a sampler), read by the signal handler.
@@ -192,14 +194,39 @@ void body_entry(void* arg) {
   fiber_switch(shared->body_fiber, shared->root);
 }
 
+// Ends the thread: the closing thread may go on once `ended` is set.
+void thread_ended(Shared& shared) {
+  shared.keep_alive.reset();
+  std::lock_guard<std::mutex> guard(shared.mutex);
+  shared.ended = true;
+  shared.cv.notify_all();
+}
+
 void thread_main(std::shared_ptr<Shared> shared) {
   stack_guard_install_for_thread();
   FiberPoolOptions options;
   options.stack_size = 8 * 1024 * 1024;  // like a thread's own stack; committed lazily
-  FiberPool* pool = fiber_pool_create(options);
-  shared->root = fiber_for_thread();
-  shared->stuck = fiber_for_thread();
-  shared->body_fiber = fiber_create(pool, &body_entry, shared.get());
+  FiberPool* pool = nullptr;
+  try {
+    pool = fiber_pool_create(options);
+    shared->root = fiber_for_thread();
+    shared->stuck = fiber_for_thread();
+    shared->body_fiber = fiber_create(pool, &body_entry, shared.get());
+  } catch (...) {
+    // No memory for the loop's own stack: the runner's constructor throws this.
+    shared->start_error = std::current_exception();
+    fiber_release_thread(shared->stuck);
+    fiber_release_thread(shared->root);
+    fiber_pool_destroy(pool);
+    stack_guard_remove_for_thread();
+    thread_ended(*shared);
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> guard(shared->mutex);
+    shared->started = true;
+    shared->cv.notify_all();
+  }
   tls_shared = shared.get();
   fiber_switch(shared->root, shared->body_fiber);
   tls_shared = nullptr;
@@ -208,10 +235,7 @@ void thread_main(std::shared_ptr<Shared> shared) {
   fiber_release_thread(shared->root);
   fiber_pool_destroy(pool);
   stack_guard_remove_for_thread();
-  shared->keep_alive.reset();
-  std::lock_guard<std::mutex> guard(shared->mutex);
-  shared->ended = true;
-  shared->cv.notify_all();
+  thread_ended(*shared);
 }
 
 class PosixLoopThread final : public LoopThread {
@@ -226,6 +250,18 @@ class PosixLoopThread final : public LoopThread {
                           "' (" + e.what() +
                           "): the process is at its limit of threads (ulimit -u) or of memory "
                           "for their stacks (ulimit -v)");
+    }
+    std::unique_lock<std::mutex> lock(shared_->mutex);
+    shared_->cv.wait(lock, [this] { return shared_->started || shared_->ended; });
+    if (shared_->start_error) {
+      lock.unlock();
+      thread_.join();
+      try {
+        std::rethrow_exception(shared_->start_error);
+      } catch (const std::exception& e) {
+        throw ResourceError("threaded_async: could not start the loop thread of runner '" + name +
+                            "': " + e.what());
+      }
     }
     ::pthread_setname_np(thread_.native_handle(), name.substr(0, 15).c_str());
   }
