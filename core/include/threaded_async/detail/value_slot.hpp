@@ -17,7 +17,6 @@
 #include <memory>
 #include <mutex>
 #include <new>
-#include <string>
 #include <string_view>
 #include <type_traits>
 #include <typeinfo>
