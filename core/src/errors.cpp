@@ -1,6 +1,8 @@
 // Error types and how exceptions are described.
 #include "threaded_async/errors.hpp"
 
+#include "threaded_async/detail/value_slot.hpp"
+
 #include <cxxabi.h>
 
 #include <cstdlib>
@@ -47,4 +49,26 @@ ExceptionGroup::ExceptionGroup(std::vector<std::exception_ptr> exceptions)
   what_ = out.str();
 }
 
+namespace detail {
+
+void throw_value_taken(const char* what, std::string_view whose, std::string_view name,
+                       const std::type_info& type, bool copyable) {
+  std::string message = std::string(what) + ": " + std::string(whose);
+  if (!name.empty()) message += " '" + std::string(name) + "'";
+  message += " was already moved out by an earlier read";
+  if (copyable) {
+    message +=
+        " from an rvalue (std::move(x) or a temporary), which takes the value without a copy; "
+        "read a copyable value from an lvalue to keep it readable, as with "
+        "std::shared_future::get";
+  } else {
+    message += ": " + demangle(type.name()) +
+               " is move-only, so it is read once, as with std::future::get; keep what the "
+               "first read returned, or make the value copyable (e.g. a std::shared_ptr) to "
+               "read it many times, as with std::shared_future";
+  }
+  throw InvalidStateError(message);
+}
+
+}  // namespace detail
 }  // namespace threaded_async

@@ -9,13 +9,13 @@
 #pragma once
 
 #include <memory>
-#include <optional>
 #include <string>
 #include <type_traits>
 #include <utility>
 
 #include "threaded_async/background_task.hpp"
 #include "threaded_async/detail/event_loop.hpp"
+#include "threaded_async/detail/value_slot.hpp"
 #include "threaded_async/shutdown_type.hpp"
 #include "threaded_async/timeout.hpp"
 
@@ -63,7 +63,11 @@ class AsyncRunner {
   ~AsyncRunner() noexcept(false);
 
   // Starts fn(args...) as a task on the loop and returns its handle at once.
-  // Arguments are copied (or moved) into the task, as std::thread does.
+  // The function and its arguments are moved (or copied, from lvalues) into
+  // the task once, as std::thread does; fn gets them as rvalues. A result
+  // returned as a prvalue is built in place in the task. Misuse (fn not
+  // callable with the arguments, an lvalue of a move-only type, a reference
+  // result) is a static_assert that says what to do.
   // Any thread, tasks included; never blocks.
   template <class F, class... Args>
   auto create_task(F&& f, Args&&... args) {
@@ -76,28 +80,38 @@ class AsyncRunner {
   }
 
   // Creates a task and blocks until it finished; one deadline covers both.
+  // Returns the task's result moved out, never copied.
   template <class F>
   auto run(F&& f, Timeout timeout = {}) {
     loop_->check_thread_side("AsyncRunner::run", "create_task(...).result()");
-    return create_task(std::forward<F>(f)).wait(timeout);
+    if constexpr (detail::can_spawn<F>()) return create_task(std::forward<F>(f)).wait(timeout);
   }
 
   // Runs fn() on the loop thread and blocks for its result (or rethrows what it
-  // threw). On the loop thread itself it just calls fn.
+  // threw). On the loop thread itself it just calls fn. The result is built in
+  // place and moved out to the caller once, never copied.
   template <class F>
-  auto call_in_loop(F&& fn, Timeout timeout = {}) -> std::invoke_result_t<std::decay_t<F>&> {
-    using R = std::invoke_result_t<std::decay_t<F>&>;
-    // Shared, because a call that timed out still runs later.
-    struct State {
-      std::decay_t<F> fn;
-      std::optional<std::conditional_t<std::is_void_v<R>, int, R>> result;
-    };
-    auto state = std::make_shared<State>(State{std::forward<F>(fn), std::nullopt});
-    if constexpr (std::is_void_v<R>) {
-      loop_->call([state] { state->fn(); }, timeout, "call_in_loop");
+  auto call_in_loop(F&& fn, Timeout timeout = {}) {
+    using Fn = std::decay_t<F>;
+    if constexpr (!std::is_invocable_v<Fn&>) {
+      static_assert(std::is_invocable_v<Fn&>,
+                    "call_in_loop: fn must be callable with no arguments; bind arguments in a "
+                    "lambda: [x] { return f(x); }");
+    } else if constexpr (std::is_reference_v<std::invoke_result_t<Fn&>>) {
+      static_assert(!std::is_reference_v<std::invoke_result_t<Fn&>>,
+                    "call_in_loop: fn returns a reference, which would leave the loop thread; "
+                    "return a value, a pointer, or std::ref(x) (a std::reference_wrapper)");
     } else {
-      loop_->call([state] { state->result.emplace(state->fn()); }, timeout, "call_in_loop");
-      return std::move(*state->result);
+      using R = std::invoke_result_t<Fn&>;
+      // Shared, because a call that timed out still runs later.
+      struct State {
+        explicit State(F&& f) : fn(std::forward<F>(f)) {}
+        Fn fn;
+        detail::ValueSlot<R> result;
+      };
+      auto state = std::make_shared<State>(std::forward<F>(fn));
+      loop_->call([state] { state->result.produce(state->fn); }, timeout, "call_in_loop");
+      return state->result.take("call_in_loop", "the result of the call");
     }
   }
 

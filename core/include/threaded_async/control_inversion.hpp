@@ -26,6 +26,7 @@
 #include <utility>
 
 #include "threaded_async/async_runner.hpp"
+#include "threaded_async/detail/value_slot.hpp"
 #include "threaded_async/errors.hpp"
 #include "threaded_async/future.hpp"
 #include "threaded_async/queue.hpp"
@@ -99,7 +100,8 @@ class PromiseSlot {
  public:
   virtual ~PromiseSlot() = default;
   virtual const std::type_info& result_type() const noexcept = 0;
-  // Sets the result from a value of type `type` at `value` (moved from).
+  // Sets the result from a value of type `type` at `value` (moved from; left
+  // untouched if the type is wrong).
   virtual void set_value(const std::type_info& type, void* value) = 0;
   virtual void set_void() = 0;
   virtual void set_exception(std::exception_ptr error) = 0;
@@ -117,7 +119,7 @@ class PromiseSlotOf final : public PromiseSlot {
       mismatch(type);
     } else {
       if (type == typeid(R)) {
-        future_.set_result(std::move(*static_cast<R*>(value)));
+        future_.set_result(std::move(*static_cast<std::remove_const_t<R>*>(value)));
       } else if constexpr (std::is_same_v<R, std::string>) {
         if (type != typeid(const char*)) mismatch(type);
         future_.set_result(std::string(*static_cast<const char**>(value)));
@@ -148,6 +150,7 @@ class PromiseSlotOf final : public PromiseSlot {
 }  // namespace detail
 
 // One request from a client: which stub function was asked for, and its arguments.
+// Copies share the arguments.
 class ExecutionRequest {
  public:
   // True if the request was made for `fn` (compared as the seed compares functions).
@@ -157,34 +160,49 @@ class ExecutionRequest {
   }
   // A readable name for messages: "Stub::increment".
   const std::string& name() const noexcept { return name_; }
-  // The arguments, typed. TypeMismatchError if they are not exactly A...
+  // The arguments, typed; TypeMismatchError if they are not exactly A...
+  // Read like a task's result: copyable arguments stay readable, each read
+  // copies them; move-only ones are moved out by the first read. Never blocks.
   template <class... A>
-  std::tuple<A...> args() const {
-    using Tuple = std::tuple<A...>;
-    if (*args_type_ != typeid(Tuple)) {
-      throw TypeMismatchError("the arguments of " + name_ + " are " + args_names_ + ", not " +
-                              detail::tuple_type_names<Tuple>());
-    }
-    return *static_cast<const Tuple*>(args_.get());
+  std::tuple<A...> args() const& {
+    return slot<A...>().read("ExecutionRequest::args", "the argument tuple of request", name_);
+  }
+  // The same, moving the arguments out (no copy); later reads throw InvalidStateError.
+  template <class... A>
+  std::tuple<A...> args() && {
+    return slot<A...>().take("ExecutionRequest::args", "the argument tuple of request", name_);
   }
   std::size_t arg_count() const noexcept { return arg_count_; }
   // "(int)": the types of the arguments.
   const std::string& arg_types() const noexcept { return args_names_; }
 
-  // For the library's own use.
-  template <class Tuple>
-  ExecutionRequest(detail::FunctionId function, std::string name, Tuple args)
+  // For the library's own use: the arguments are built in place from `args`.
+  template <class Tuple, class... Args>
+  ExecutionRequest(detail::FunctionId function, std::string name, std::in_place_type_t<Tuple>,
+                   Args&&... args)
       : function_(function),
         name_(std::move(name)),
-        args_(std::make_shared<Tuple>(std::move(args))),
+        args_(std::make_shared<detail::ValueSlot<Tuple>>()),
         args_type_(&typeid(Tuple)),
         args_names_(detail::tuple_type_names<Tuple>()),
-        arg_count_(std::tuple_size_v<Tuple>) {}
+        arg_count_(std::tuple_size_v<Tuple>) {
+    static_cast<detail::ValueSlot<Tuple>*>(args_.get())->emplace(std::forward<Args>(args)...);
+  }
 
  private:
+  template <class... A>
+  detail::ValueSlot<std::tuple<A...>>& slot() const {
+    using Tuple = std::tuple<A...>;
+    if (*args_type_ != typeid(Tuple)) {
+      throw TypeMismatchError("the arguments of " + name_ + " are " + args_names_ + ", not " +
+                              detail::tuple_type_names<Tuple>());
+    }
+    return *static_cast<detail::ValueSlot<Tuple>*>(args_.get());
+  }
+
   detail::FunctionId function_;
   std::string name_;
-  std::shared_ptr<const void> args_;
+  std::shared_ptr<void> args_;  // a ValueSlot<tuple of the arguments>
   const std::type_info* args_type_;
   std::string args_names_;
   std::size_t arg_count_;
@@ -196,16 +214,24 @@ class ExecutionRequest {
 // later, from any thread.
 class Promise {
  public:
-  // Never blocks. InvalidStateError if already answered.
+  // Never blocks. InvalidStateError if already answered. An rvalue answer is
+  // moved to the client (no copy); an lvalue is copied once.
   template <class U>
   void set_result(U&& value) {
     using V = std::decay_t<U>;
     if constexpr (std::is_array_v<std::remove_reference_t<U>> || std::is_same_v<V, char*>) {
       const char* text = value;
       slot_->set_value(typeid(const char*), &text);
+    } else if constexpr (std::is_same_v<U&&, V&&>) {
+      slot_->set_value(typeid(V), std::addressof(value));
     } else {
-      V copy(std::forward<U>(value));
-      slot_->set_value(typeid(V), &copy);
+      static_assert(std::is_copy_constructible_v<V>,
+                    "Promise::set_result: the answer is an lvalue of a move-only type; pass "
+                    "std::move(answer)");
+      if constexpr (std::is_copy_constructible_v<V>) {
+        V copy(value);
+        slot_->set_value(typeid(V), std::addressof(copy));
+      }
     }
   }
   void set_result() { slot_->set_void(); }
@@ -236,19 +262,21 @@ class Client {
  protected:
   // Inside a task: sends a request for `fn` with `args` to the server and
   // suspends until it is answered; returns the answer or rethrows the error
-  // the handler set or threw. R defaults to fn's result type.
+  // the handler set or threw. R defaults to fn's result type. The arguments
+  // are moved (copied, from lvalues) into the request once; the answer is
+  // moved to the caller, never copied.
   template <class R = void, class M, class... Args>
   auto execute(M fn, Args&&... args) {
     using Traits = detail::MemberTraits<M>;
     using Result = std::conditional_t<std::is_void_v<R>, typename Traits::Result, R>;
     using Tuple = typename Traits::Params;
-    static_assert(std::is_constructible_v<Tuple, Args&&...>,
-                  "execute: the arguments do not match the stub function's parameters");
-    return execute_as<Result>(detail::FunctionId(fn),
-                              detail::type_name(typeid(typename Traits::Class)) + "::<" +
-                                  detail::type_name(typeid(typename Traits::Result)) + " " +
-                                  detail::tuple_type_names<Tuple>() + ">",
-                              Tuple(std::forward<Args>(args)...));
+    if constexpr (can_send<Tuple, Args...>()) {
+      return execute_as<Result, Tuple>(detail::FunctionId(fn),
+                                       detail::type_name(typeid(typename Traits::Class)) + "::<" +
+                                           detail::type_name(typeid(typename Traits::Result)) +
+                                           " " + detail::tuple_type_names<Tuple>() + ">",
+                                       std::forward<Args>(args)...);
+    }
   }
   // The same, with the stub function as a template argument: execute<&Stub::increment>(n).
   // Requests then carry the function's own name ("Stub::increment") for messages.
@@ -256,15 +284,24 @@ class Client {
   auto execute(Args&&... args) {
     using Traits = detail::MemberTraits<decltype(Fn)>;
     using Tuple = typename Traits::Params;
-    static_assert(std::is_constructible_v<Tuple, Args&&...>,
-                  "execute: the arguments do not match the stub function's parameters");
-    return execute_as<typename Traits::Result>(detail::FunctionId(Fn), detail::member_name<Fn>(),
-                                               Tuple(std::forward<Args>(args)...));
+    if constexpr (can_send<Tuple, Args...>()) {
+      return execute_as<typename Traits::Result, Tuple>(
+          detail::FunctionId(Fn), detail::member_name<Fn>(), std::forward<Args>(args)...);
+    }
   }
 
  private:
-  template <class Result, class Tuple>
-  Result execute_as(detail::FunctionId id, std::string name, Tuple args);
+  // True if `args` make the stub's parameters; otherwise a static_assert says what to change.
+  template <class Tuple, class... Args>
+  static constexpr bool can_send() {
+    constexpr bool value = std::is_constructible_v<Tuple, Args&&...>;
+    static_assert(value,
+                  "execute: the arguments do not match the stub function's parameters; pass one "
+                  "per parameter, each convertible to it (std::move(x) for a move-only one)");
+    return value;
+  }
+  template <class Result, class Tuple, class... Args>
+  Result execute_as(detail::FunctionId id, std::string name, Args&&... args);
   std::shared_ptr<detail::EventLoop> loop_;
   Queue<detail::PendingRequest> requests_;
 };
@@ -289,9 +326,11 @@ class Server {
   // issues at once are already queued when this returns.
   template <class F, class... Args>
   auto create_background_task(F&& f, Args&&... args) {
-    auto task = runner_.create_task(std::forward<F>(f), std::forward<Args>(args)...);
-    runner_.wait_for_next_eventloop_iteration();
-    return task;
+    if constexpr (detail::can_spawn<F, Args...>()) {
+      auto task = runner_.create_task(std::forward<F>(f), std::forward<Args>(args)...);
+      runner_.wait_for_next_eventloop_iteration();
+      return task;
+    }
   }
   Client create_client() { return Client(*this); }
   template <class T>
@@ -320,15 +359,16 @@ class Server {
   Queue<detail::PendingRequest> requests_;
 };
 
-template <class Result, class Tuple>
-Result Client::execute_as(detail::FunctionId id, std::string name, Tuple args) {
+template <class Result, class Tuple, class... Args>
+Result Client::execute_as(detail::FunctionId id, std::string name, Args&&... args) {
   detail::EventLoop::require_task("Client::execute",
                                   "Server::create_background_task to run the client in a task");
   Future<Result> answer(loop_);
-  auto request = std::make_shared<ExecutionRequest>(id, name, std::move(args));
+  auto request = std::make_shared<ExecutionRequest>(id, name, std::in_place_type<Tuple>,
+                                                    std::forward<Args>(args)...);
   Promise promise(std::make_shared<detail::PromiseSlotOf<Result>>(answer, std::move(name)));
   requests_.put(detail::PendingRequest{std::move(request), std::move(promise)});
-  return answer.result();
+  return std::move(answer).result();
 }
 
 }  // namespace threaded_async

@@ -8,12 +8,12 @@
 #include <exception>
 #include <memory>
 #include <mutex>
-#include <optional>
 #include <type_traits>
 #include <utility>
 
 #include "threaded_async/async_runner.hpp"
 #include "threaded_async/detail/event_loop.hpp"
+#include "threaded_async/detail/value_slot.hpp"
 #include "threaded_async/detail/waiter.hpp"
 #include "threaded_async/errors.hpp"
 #include "threaded_async/timeout.hpp"
@@ -58,17 +58,29 @@ class FutureCore {
 
 template <class T>
 class Future {
+  static_assert(!std::is_reference_v<T>,
+                "Future<T&>: a future keeps its value; use Future<std::reference_wrapper<T>> "
+                "(set_result(std::ref(x))) or Future<T*>");
+
  public:
   explicit Future(const AsyncRunner& runner) : Future(runner.loop()) {}
   // For the library's own use.
   explicit Future(std::shared_ptr<detail::EventLoop> loop)
       : state_(std::make_shared<State>(std::move(loop))) {}
 
-  // Any thread or task; never blocks. InvalidStateError if already set.
+  // Any thread or task; never blocks. InvalidStateError if already set (the
+  // value is then left untouched). The value is moved in from an rvalue (one
+  // move) and copied from an lvalue.
   template <class U = T>
   void set_result(U&& value) requires(!std::is_void_v<T>) {
-    state_->core.complete([&] { state_->value.emplace(std::forward<U>(value)); }, nullptr,
-                          "Future::set_result");
+    constexpr bool storable = std::is_constructible_v<std::remove_const_t<T>, U&&>;
+    static_assert(storable,
+                  "Future<T>::set_result: a T cannot be made from this value; pass a T (for an "
+                  "lvalue of a move-only type, std::move(value))");
+    if constexpr (storable) {
+      state_->core.complete([&] { state_->value.emplace(std::forward<U>(value)); }, nullptr,
+                            "Future::set_result");
+    }
   }
   void set_result() requires std::is_void_v<T> {
     state_->core.complete([] {}, nullptr, "Future::set_result");
@@ -80,29 +92,46 @@ class Future {
   // Never blocks.
   bool done() const { return state_->core.done(); }
 
+  // Reading the value: a copyable value stays readable, each read copies it
+  // (as std::shared_future::get); a move-only value is moved out by the first
+  // read (as std::future::get). A read from an rvalue handle
+  // (std::move(future).result()) moves it out without a copy, whatever its
+  // type. A read after the value was moved out throws InvalidStateError.
+
   // Inside a task: suspends until set; returns the value or rethrows. Throws
   // EventLoopTimeoutError after `timeout` (default: for ever).
-  T result(Timeout timeout = Timeout::forever()) const {
-    detail::EventLoop::require_task("Future::result", "Future::result_wait");
-    state_->core.await(timeout, "Future::result");
-    return value();
+  T result(Timeout timeout = Timeout::forever()) const& {
+    await_task(timeout);
+    return state_->value.read("Future::result", "the value of the future");
+  }
+  T result(Timeout timeout = Timeout::forever()) && {
+    await_task(timeout);
+    return state_->value.take("Future::result", "the value of the future");
   }
   // On a plain thread: blocks until set; returns the value or rethrows.
   // Throws EventLoopTimeoutError after `timeout`. Not on the runner's loop thread.
-  T result_wait(Timeout timeout = {}) const {
-    state_->core.loop().check_thread_side("Future::result_wait", "Future::result");
-    state_->core.await(state_->core.loop().resolve(timeout), "Future::result_wait");
-    return value();
+  T result_wait(Timeout timeout = {}) const& {
+    await_thread(timeout);
+    return state_->value.read("Future::result_wait", "the value of the future");
+  }
+  T result_wait(Timeout timeout = {}) && {
+    await_thread(timeout);
+    return state_->value.take("Future::result_wait", "the value of the future");
   }
 
  private:
-  T value() const {
-    if constexpr (!std::is_void_v<T>) return *state_->value;
+  void await_task(Timeout timeout) const {
+    detail::EventLoop::require_task("Future::result", "Future::result_wait");
+    state_->core.await(timeout, "Future::result");
+  }
+  void await_thread(Timeout timeout) const {
+    state_->core.loop().check_thread_side("Future::result_wait", "Future::result");
+    state_->core.await(state_->core.loop().resolve(timeout), "Future::result_wait");
   }
   struct State {
     explicit State(std::shared_ptr<detail::EventLoop> loop) : core(std::move(loop)) {}
     detail::FutureCore core;
-    std::optional<std::conditional_t<std::is_void_v<T>, int, T>> value;
+    detail::ValueSlot<T> value;
   };
   std::shared_ptr<State> state_;
 };

@@ -12,6 +12,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <type_traits>
 #include <utility>
 
 #include "threaded_async/async_runner.hpp"
@@ -24,9 +25,18 @@ namespace threaded_async {
 
 template <class T>
 class Queue {
+  static_assert(std::is_object_v<T> && !std::is_const_v<T> && std::is_move_constructible_v<T>,
+                "Queue<T>: items are moved in and out, so T must be a movable object type that "
+                "is not const; for references use Queue<std::reference_wrapper<T>>, for a "
+                "signal without a value use Event");
+
  public:
   explicit Queue(const AsyncRunner& runner, std::size_t maxsize = 0)
       : state_(std::make_shared<State>(runner.loop(), maxsize)) {}
+
+  // Items are moved in from rvalues and copied in from lvalues, once; they are
+  // moved out to the getter. A put that times out, is cancelled or is refused
+  // leaves the item untouched in the caller's hands.
 
   // Inside a task: takes the oldest item, suspending while the queue is empty.
   // Throws EventLoopTimeoutError after `timeout` (default: for ever).
@@ -35,9 +45,12 @@ class Queue {
     return take(timeout, "Queue::get");
   }
   // Inside a task: adds an item, suspending while the queue is full.
-  void put(T item, Timeout timeout = Timeout::forever()) {
+  void put(T&& item, Timeout timeout = Timeout::forever()) {
     detail::EventLoop::require_task("Queue::put", "Queue::put_wait");
-    give(std::move(item), timeout, "Queue::put");
+    give(item, timeout, "Queue::put");
+  }
+  void put(const T& item, Timeout timeout = Timeout::forever()) {
+    if constexpr (copyable_items()) put(T(item), timeout);
   }
   // On a plain thread: takes the oldest item, blocking while the queue is empty.
   // Throws EventLoopTimeoutError after `timeout`. Not on the runner's loop thread.
@@ -46,22 +59,33 @@ class Queue {
     return take(state_->loop->resolve(timeout), "Queue::get_wait");
   }
   // On a plain thread: adds an item, blocking while the queue is full.
-  void put_wait(T item, Timeout timeout = {}) {
+  void put_wait(T&& item, Timeout timeout = {}) {
     state_->loop->check_thread_side("Queue::put_wait", "Queue::put");
-    give(std::move(item), state_->loop->resolve(timeout), "Queue::put_wait");
+    give(item, state_->loop->resolve(timeout), "Queue::put_wait");
+  }
+  void put_wait(const T& item, Timeout timeout = {}) {
+    if constexpr (copyable_items()) put_wait(T(item), timeout);
   }
   // Anywhere; never blocks. The item, or nothing if the queue is empty.
   std::optional<T> try_get() {
     state_->loop->check_running("Queue::try_get");
     std::lock_guard<detail::WaitLock> guard(state_->lock);
-    if (state_->items.empty()) return std::nullopt;
-    return pop_locked();
+    std::optional<T> item;
+    if (!state_->items.empty()) {
+      item.emplace(std::move(state_->items.front()));
+      pop_front_locked();
+    }
+    return item;
   }
   // Anywhere; never blocks. False (and the item untouched) if the queue is full.
-  bool try_put(T& item) {
-    state_->loop->check_running("Queue::try_put");
-    std::lock_guard<detail::WaitLock> guard(state_->lock);
-    return push_locked(item);
+  bool try_put(T&& item) { return try_push(std::move(item)); }
+  // The same; an lvalue item is copied only if it is taken.
+  bool try_put(const T& item) {
+    if constexpr (copyable_items()) {
+      return try_push(item);
+    } else {
+      return false;
+    }
   }
 
   bool empty() const { return qsize() == 0; }
@@ -87,29 +111,51 @@ class Queue {
     std::size_t maxsize;
   };
 
-  // Takes the front item and lets the oldest waiting putter in. Lock held.
-  T pop_locked() {
+  // True if lvalue items can be copied in; otherwise a static_assert says to move them.
+  static constexpr bool copyable_items() {
+    static_assert(std::is_copy_constructible_v<T>,
+                  "Queue: this item is an lvalue of a move-only type; pass std::move(item) (a "
+                  "put that times out, is cancelled or is refused leaves it untouched)");
+    return std::is_copy_constructible_v<T>;
+  }
+
+  // Drops the front item (moved from) and lets the oldest waiting putter in. Lock held.
+  void pop_front_locked() {
     State& s = *state_;
-    T item = std::move(s.items.front());
     s.items.pop_front();
     if (detail::Waiter* putter = s.putters.claim_front()) {
       s.items.push_back(std::move(*static_cast<T*>(putter->slot)));
       putter->wake();
     }
+  }
+
+  // Takes the front item out. Lock held.
+  T pop_locked() {
+    T item(std::move(state_->items.front()));
+    pop_front_locked();
     return item;
   }
 
-  // Gives the item to a waiting getter or stores it; false if full. Lock held.
-  bool push_locked(T& item) {
+  // Gives the item (T&& to move it, const T& to copy it) to a waiting getter
+  // or stores it; false, the item untouched, if full. Lock held.
+  template <class U>
+  bool push_locked(U&& item) {
     State& s = *state_;
     if (detail::Waiter* getter = s.getters.claim_front()) {
-      static_cast<std::optional<T>*>(getter->slot)->emplace(std::move(item));
+      static_cast<std::optional<T>*>(getter->slot)->emplace(std::forward<U>(item));
       getter->wake();
       return true;
     }
     if (s.maxsize != 0 && s.items.size() >= s.maxsize) return false;
-    s.items.push_back(std::move(item));
+    s.items.push_back(std::forward<U>(item));
     return true;
+  }
+
+  template <class U>
+  bool try_push(U&& item) {
+    state_->loop->check_running("Queue::try_put");
+    std::lock_guard<detail::WaitLock> guard(state_->lock);
+    return push_locked(std::forward<U>(item));
   }
 
   T take(Timeout timeout, const char* what) {
@@ -124,11 +170,12 @@ class Queue {
     return std::move(*slot);
   }
 
-  void give(T item, Timeout timeout, const char* what) {
+  // Moves the item in, or leaves it untouched if the wait times out or is cancelled.
+  void give(T& item, Timeout timeout, const char* what) {
     State& s = *state_;
     s.loop->check_running(what);
     std::unique_lock<detail::WaitLock> lock(s.lock);
-    if (push_locked(item)) return;
+    if (push_locked(std::move(item))) return;
     detail::Waiter waiter;
     waiter.slot = &item;
     finish_wait(s.loop->wait(lock, s.putters, waiter, timeout.deadline()), timeout, what);

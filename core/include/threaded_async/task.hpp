@@ -23,7 +23,8 @@ void sleep(std::chrono::duration<Rep, Period> duration) {
 // throws CancelledError if the task was cancelled.
 void yield();
 
-// Starts a task on the runner of the calling task. Inside a task only; never blocks.
+// Starts a task on the runner of the calling task, taking the function and
+// its arguments as AsyncRunner::create_task does. Inside a task only; never blocks.
 template <class F, class... Args>
 auto create_task(F&& f, Args&&... args) {
   auto& task =

@@ -3,7 +3,8 @@
 // for the first, run with a timeout). Each suspends only the calling task and
 // throws NotInTaskError on a plain thread. Work given to them runs as child
 // tasks on the caller's runner, so a child that is given up on is cancelled
-// and has unwound (its destructors ran) before the call returns.
+// and has unwound (its destructors ran) before the call returns. A child's
+// result is built in place and moved to the caller once, never copied.
 #pragma once
 
 #include <cstddef>
@@ -49,16 +50,46 @@ bool wait_signal(const Event& signal, Timeout timeout, const Children&... childr
   }
 }
 
+// True if `work` can run as a child task; otherwise a static_assert says what to change.
+template <class F>
+constexpr bool can_run_work() {
+  constexpr bool value = std::is_invocable_v<std::decay_t<F>&>;
+  static_assert(value,
+                "wait_for_or_cancel, run_or_raise, with_timeout: the work (and the watcher) must "
+                "be callable with no arguments; bind arguments in a lambda: [x] { return f(x); }");
+  return value;
+}
+
 // Starts fn() as a child task that sets `signal` when it ends, however it ends.
 template <class F>
 auto spawn_signalling(EventLoop& loop, Event signal, F&& fn) {
-  return spawn(loop, {}, [signal, fn = std::forward<F>(fn)]() mutable {
+  return spawn(loop, {}, [signal, fn = std::forward<F>(fn)]() mutable -> decltype(auto) {
     struct SetOnExit {
       Event signal;
       ~SetOnExit() { signal.set(); }
     } set_on_exit{signal};
     return fn();
   });
+}
+
+// wait_all with `read` taking each result out of its finished task.
+template <class T, class Read>
+auto wait_all(const std::vector<BackgroundTask<T>>& tasks, Timeout timeout, Read read) {
+  require_loop("wait_all");
+  const auto deadline = timeout.deadline();
+  for (const auto& task : tasks) {
+    if (!task.state()->wait_done_task(deadline)) {
+      throw EventLoopTimeoutError("wait_all timed out after " + timeout.describe() +
+                                  " waiting for task '" + task.name() + "'");
+    }
+  }
+  for (const auto& task : tasks) task.state()->rethrow_if_failed();
+  if constexpr (!std::is_void_v<T>) {
+    std::vector<std::remove_const_t<T>> results;
+    results.reserve(tasks.size());
+    for (const auto& task : tasks) results.push_back(read(*task.state()));
+    return results;
+  }
 }
 
 }  // namespace detail
@@ -68,21 +99,23 @@ auto spawn_signalling(EventLoop& loop, Event signal, F&& fn) {
 // work is cancelled and EventLoopTimeoutError thrown).
 template <class F>
 auto wait_for_or_cancel(F&& work, Event cancel_event, Timeout timeout = Timeout::forever()) {
-  auto& loop = detail::require_loop("wait_for_or_cancel");
-  Event signal(loop.shared_from_this());
-  auto child = detail::spawn_signalling(loop, signal, std::forward<F>(work));
-  auto watcher = detail::spawn_signalling(loop, signal,
-                                          [cancel_event] { cancel_event.as_async_event().wait(); });
-  const bool in_time = detail::wait_signal(signal, timeout, child, watcher);
-  detail::cancel_and_join(watcher);
-  if (!child.done()) {
-    detail::cancel_and_join(child);
-    if (!in_time) {
-      throw EventLoopTimeoutError("wait_for_or_cancel timed out after " + timeout.describe());
+  if constexpr (detail::can_run_work<F>()) {
+    auto& loop = detail::require_loop("wait_for_or_cancel");
+    Event signal(loop.shared_from_this());
+    auto child = detail::spawn_signalling(loop, signal, std::forward<F>(work));
+    auto watcher = detail::spawn_signalling(
+        loop, signal, [cancel_event] { cancel_event.as_async_event().wait(); });
+    const bool in_time = detail::wait_signal(signal, timeout, child, watcher);
+    detail::cancel_and_join(watcher);
+    if (!child.done()) {
+      detail::cancel_and_join(child);
+      if (!in_time) {
+        throw EventLoopTimeoutError("wait_for_or_cancel timed out after " + timeout.describe());
+      }
+      throw CancelledError("wait_for_or_cancel: the cancel event was set first");
     }
-    throw CancelledError("wait_for_or_cancel: the cancel event was set first");
+    return std::move(child).result();
   }
-  return child.result();
 }
 
 // Runs work() beside watcher(). If the watcher fails first, the work is
@@ -91,45 +124,45 @@ auto wait_for_or_cancel(F&& work, Event cancel_event, Timeout timeout = Timeout:
 // A watcher that ends without error leaves the work running to its end.
 template <class F, class W>
 auto run_or_raise(F&& work, W&& watcher) {
-  auto& loop = detail::require_loop("run_or_raise");
-  Event signal(loop.shared_from_this());
-  auto child = detail::spawn_signalling(loop, signal, std::forward<F>(work));
-  auto guard = detail::spawn_signalling(loop, signal, std::forward<W>(watcher));
-  detail::wait_signal(signal, Timeout::forever(), child, guard);
-  if (!child.done() && guard.done() && guard.state()->outcome() == detail::Outcome::kError) {
-    detail::cancel_and_join(child);
-    guard.result();  // throws the watcher's error
+  if constexpr (detail::can_run_work<F>() && detail::can_run_work<W>()) {
+    auto& loop = detail::require_loop("run_or_raise");
+    Event signal(loop.shared_from_this());
+    auto child = detail::spawn_signalling(loop, signal, std::forward<F>(work));
+    auto guard = detail::spawn_signalling(loop, signal, std::forward<W>(watcher));
+    detail::wait_signal(signal, Timeout::forever(), child, guard);
+    if (!child.done() && guard.done() && guard.state()->outcome() == detail::Outcome::kError) {
+      detail::cancel_and_join(child);
+      guard.result();  // throws the watcher's error
+    }
+    if (!child.done()) child.state()->wait_done_task(Clock::time_point::max());
+    detail::cancel_and_join(guard);
+    return std::move(child).result();
   }
-  if (!child.done()) child.state()->wait_done_task(Clock::time_point::max());
-  detail::cancel_and_join(guard);
-  return child.result();
 }
 
 // Waits until every task has finished; returns their results in order, or
-// throws the first error in order once all have finished. On timeout throws
+// throws the first error in order once all have finished (taking no result).
+// Each result is read as BackgroundTask::result reads it: a copyable one is
+// copied (the tasks keep it), a move-only one moved out. On timeout throws
 // EventLoopTimeoutError and leaves the tasks running.
 template <class T>
 auto wait_all(const std::vector<BackgroundTask<T>>& tasks, Timeout timeout = Timeout::forever()) {
-  detail::require_loop("wait_all");
-  const auto deadline = timeout.deadline();
-  for (const auto& task : tasks) {
-    if (!task.state()->wait_done_task(deadline)) {
-      throw EventLoopTimeoutError("wait_all timed out after " + timeout.describe() +
-                                  " waiting for task '" + task.name() + "'");
-    }
-  }
-  if constexpr (std::is_void_v<T>) {
-    for (const auto& task : tasks) task.result();
-  } else {
-    std::vector<T> results;
-    results.reserve(tasks.size());
-    for (const auto& task : tasks) results.push_back(task.result());
-    return results;
-  }
+  return detail::wait_all(tasks, timeout, [](detail::TaskOf<T>& task) -> std::remove_const_t<T> {
+    return task.read_result("wait_all");
+  });
+}
+// The same for tasks given as an rvalue (std::move(tasks)): every result is
+// moved out of its task into the vector, none copied.
+template <class T>
+auto wait_all(std::vector<BackgroundTask<T>>&& tasks, Timeout timeout = Timeout::forever()) {
+  return detail::wait_all(tasks, timeout, [](detail::TaskOf<T>& task) -> std::remove_const_t<T> {
+    return task.take_result("wait_all");
+  });
 }
 
 // Waits until the first of the tasks has finished (in any way) and returns
-// its index. On timeout throws EventLoopTimeoutError; the tasks keep running.
+// its index; tasks[i].result() (or std::move(tasks[i]).result()) reads it.
+// On timeout throws EventLoopTimeoutError; the tasks keep running.
 template <class T>
 std::size_t wait_first(const std::vector<BackgroundTask<T>>& tasks,
                        Timeout timeout = Timeout::forever()) {
@@ -164,19 +197,21 @@ std::size_t wait_first(const std::vector<BackgroundTask<T>>& tasks,
 // cancels it, waits for it to unwind, and throws EventLoopTimeoutError.
 template <class F>
 auto with_timeout(Timeout timeout, F&& work) {
-  auto& loop = detail::require_loop("with_timeout");
-  auto child = detail::spawn(loop, {}, std::forward<F>(work));
-  try {
-    if (!child.state()->wait_done_task(timeout.deadline())) {
+  if constexpr (detail::can_run_work<F>()) {
+    auto& loop = detail::require_loop("with_timeout");
+    auto child = detail::spawn(loop, {}, std::forward<F>(work));
+    try {
+      if (!child.state()->wait_done_task(timeout.deadline())) {
+        detail::cancel_and_join(child);
+        throw EventLoopTimeoutError("with_timeout: the work did not finish within " +
+                                    timeout.describe());
+      }
+    } catch (const CancelledError&) {
       detail::cancel_and_join(child);
-      throw EventLoopTimeoutError("with_timeout: the work did not finish within " +
-                                  timeout.describe());
+      throw;
     }
-  } catch (const CancelledError&) {
-    detail::cancel_and_join(child);
-    throw;
+    return std::move(child).result();
   }
-  return child.result();
 }
 
 }  // namespace threaded_async

@@ -1,57 +1,45 @@
 // Task<T, F>: a task that runs one callable with its arguments and keeps its result.
 #pragma once
 
-#include <functional>
 #include <memory>
-#include <optional>
+#include <string>
 #include <tuple>
-#include <type_traits>
 #include <utility>
 
 #include "threaded_async/detail/task_base.hpp"
+#include "threaded_async/detail/value_slot.hpp"
 
 namespace threaded_async::detail {
-
-// Storage for a result; void results store nothing.
-template <class T>
-struct ResultSlot {
-  std::optional<T> value;
-  template <class F>
-  void produce(F&& f) {
-    value.emplace(std::forward<F>(f)());
-  }
-  T get() const { return *value; }
-};
-template <>
-struct ResultSlot<void> {
-  template <class F>
-  void produce(F&& f) {
-    std::forward<F>(f)();
-  }
-  void get() const {}
-};
 
 template <class T>
 class TaskOf : public TaskBase {
  public:
   using TaskBase::TaskBase;
-  T result() const { return slot_.get(); }
+  // The result of a task that finished with one, by the rule of ValueSlot:
+  // read_result copies a copyable result and moves a move-only one out (once);
+  // take_result moves it out (once). `what` names the call for the error.
+  T read_result(const char* what) { return slot_.read(what, "the result of task", name()); }
+  T take_result(const char* what) { return slot_.take(what, "the result of task", name()); }
 
  protected:
-  ResultSlot<T> slot_;
+  ValueSlot<T> slot_;
 };
 
 template <class T, class F, class... Args>
 class Task final : public TaskOf<T> {
  public:
-  Task(std::shared_ptr<EventLoop> loop, std::string name, std::uint64_t sequence, F f, Args... args)
+  // The function and the arguments are moved (or copied, from lvalues) once, into the task.
+  template <class G, class... A>
+  Task(std::shared_ptr<EventLoop> loop, std::string name, std::uint64_t sequence, G&& f,
+       A&&... args)
       : TaskOf<T>(std::move(loop), std::move(name), sequence),
-        fn_(std::move(f)),
-        args_(std::move(args)...) {}
+        fn_(std::forward<G>(f)),
+        args_(std::forward<A>(args)...) {}
 
  protected:
+  // Calls the function once, as std::thread does: it and its arguments as rvalues.
   void run_body() override {
-    this->slot_.produce([this]() -> T { return std::apply(fn_, std::move(args_)); });
+    this->slot_.produce([this]() -> T { return std::apply(std::move(fn_), std::move(args_)); });
   }
 
  private:
