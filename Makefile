@@ -16,6 +16,10 @@ APT_PACKAGES := g++ cmake make libboost-context-dev libboost-dev nlohmann-json3-
 # Test targets that `make test` runs after the native suite; included makefiles add theirs.
 TEST_TARGETS := test-native
 
+# Every build that this Makefile configures treats warnings in the project's
+# own code as errors; the builds of users (subproject, install) do not.
+CMAKE_WERROR := -DTHREADED_ASYNC_WERROR=ON
+
 COOKBOOK := background events queues control-inversion errors stuck-loop
 
 .PHONY: all deps build test test-native cookbook clean
@@ -31,7 +35,7 @@ deps:
 	@bash .ci/deps.sh $(APT_PACKAGES)
 
 build: deps
-	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_WERROR) > /dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
 test-native: build

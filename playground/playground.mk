@@ -52,7 +52,7 @@ PLAYGROUND_WASM_BUILD := build/wasm-playground
 .PHONY: playground-engine playground-engine-wasm test-playground-cli test-playground-engine-wasm
 
 playground-engine: deps
-	@cmake -S . -B $(PLAYGROUND_ENGINE_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	@cmake -S . -B $(PLAYGROUND_ENGINE_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_WERROR) \
 	  -DTHREADED_ASYNC_EXAMPLES=OFF > /dev/null
 	@cmake --build $(PLAYGROUND_ENGINE_BUILD) -j $(JOBS) --target ta_scenario playground_engine_tests
 
@@ -61,7 +61,8 @@ test-playground-cli: playground-engine
 
 playground-engine-wasm: deps
 	@NODE_PATH=/usr/share/nodejs emcmake cmake -S . -B $(PLAYGROUND_WASM_BUILD) \
-	  -DCMAKE_BUILD_TYPE=Release -DTHREADED_ASYNC_TESTS=OFF -DTHREADED_ASYNC_EXAMPLES=OFF > /dev/null
+	  -DCMAKE_BUILD_TYPE=Release $(CMAKE_WERROR) -DTHREADED_ASYNC_TESTS=OFF \
+	  -DTHREADED_ASYNC_EXAMPLES=OFF > /dev/null
 	@NODE_PATH=/usr/share/nodejs cmake --build $(PLAYGROUND_WASM_BUILD) -j $(JOBS) \
 	  --target playground_engine
 
