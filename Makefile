@@ -5,6 +5,8 @@
 #   make test         every test: native, wasm, playground
 #   make cookbook     build and run the native cookbook programs
 #   make bench        benchmarks (release build), writes build/bench/results.json
+#   make install PREFIX=...   install the library and its CMake and pkg-config packages
+#   make package      the Debian package (tests/package/package.mk)
 
 SHELL := /bin/bash
 JOBS ?= $(shell nproc)
@@ -30,6 +32,7 @@ all: build
 -include playground/playground.mk
 -include tests/bench/bench.mk
 -include tests/reliability.mk
+-include tests/package/package.mk
 
 deps:
 	@bash .ci/deps.sh $(APT_PACKAGES)
