@@ -7,6 +7,7 @@
 #   make bench        benchmarks (release build), writes build/bench/results.json
 #   make install PREFIX=...   install the library and its CMake and pkg-config packages
 #   make package      the Debian package (tests/package/package.mk)
+#   make docs         the API reference in build/docs/html (docs/api/)
 
 SHELL := /bin/bash
 JOBS ?= $(shell nproc)
@@ -33,6 +34,7 @@ all: build
 -include tests/bench/bench.mk
 -include tests/reliability.mk
 -include tests/package/package.mk
+-include docs/api/docs.mk
 
 deps:
 	@bash .ci/deps.sh $(APT_PACKAGES)

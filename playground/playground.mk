@@ -4,7 +4,8 @@
 # ---- web page: editor, runner, timeline (playground/web, playground/serve.mjs)
 #
 #   make playground               build everything and serve it on http://localhost:8000
-#   make playground-static        build the site for any static host into build/playground/site
+#   make playground-static        build the site for any static host into build/playground/site,
+#                                 with the API reference (make docs) at api/
 #   make test-playground-browser  headless Chromium runs the page (part of make test)
 
 APT_PACKAGES += nodejs chromium
@@ -23,8 +24,10 @@ playground-npm: deps
 	@cd $(PLAYGROUND_WEB) && { [ node_modules/.package-lock.json -nt package-lock.json ] || \
 	  npm ci --no-audit --no-fund --loglevel=error; }
 
-playground-static: playground-engine-wasm playground-npm
+# The API reference (make docs) goes beside the page, at api/.
+playground-static: playground-engine-wasm playground-npm docs
 	@node $(PLAYGROUND_WEB)/build.mjs --out $(PLAYGROUND_SITE)
+	@rm -rf $(PLAYGROUND_SITE)/api && cp -r $(DOCS_BUILD)/html $(PLAYGROUND_SITE)/api
 
 playground: build playground-static
 	@node playground/serve.mjs --root $(PLAYGROUND_SITE) --host $(PLAYGROUND_HOST) --port $(PLAYGROUND_PORT)
