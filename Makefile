@@ -35,6 +35,7 @@ all: build
 -include tests/reliability.mk
 -include tests/package/package.mk
 -include docs/api/docs.mk
+-include tests/docs/docs.mk
 
 deps:
 	@bash .ci/deps.sh $(APT_PACKAGES)
