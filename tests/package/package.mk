@@ -21,6 +21,7 @@ PACKAGE_TEST := build/package-test
 # engine (not packaged) in make test-package; its Debug twin does the same.
 PACKAGE_CMAKE_ARGS := $(CMAKE_WERROR) -DTHREADED_ASYNC_TESTS=OFF
 WASM_PACKAGE_BUILD := build/wasm-package
+PACKAGE_RUN := JOBS=$(JOBS) bash tests/package/run.sh
 
 .PHONY: install package test-package test-package-debug test-package-release \
         test-package-subproject test-package-wasm
@@ -41,18 +42,18 @@ test-package-debug: deps
 	@cmake --build $(PACKAGE_BUILD)-debug -j $(JOBS)
 	@rm -rf $(PACKAGE_TEST)/debug && cmake --install $(PACKAGE_BUILD)-debug \
 	  --prefix $(CURDIR)/$(PACKAGE_TEST)/debug > /dev/null
-	@bash tests/package/run.sh installed $(CURDIR)/$(PACKAGE_TEST)/debug Debug
+	@$(PACKAGE_RUN) installed $(CURDIR)/$(PACKAGE_TEST)/debug Debug
 
 test-package-release: package
 	@cmake --build $(PACKAGE_BUILD) -j $(JOBS)
 	@rm -rf $(PACKAGE_TEST)/release && cmake --install $(PACKAGE_BUILD) \
 	  --prefix $(CURDIR)/$(PACKAGE_TEST)/release > /dev/null
-	@bash tests/package/run.sh installed $(CURDIR)/$(PACKAGE_TEST)/release Release
-	@bash tests/package/run.sh deb $(CURDIR)/$(PACKAGE_BUILD)/libthreaded-async-dev_*.deb \
+	@$(PACKAGE_RUN) installed $(CURDIR)/$(PACKAGE_TEST)/release Release
+	@$(PACKAGE_RUN) deb $(CURDIR)/$(PACKAGE_BUILD)/libthreaded-async-dev_*.deb \
 	  $(CURDIR)/$(PACKAGE_TEST)/deb
 
 test-package-subproject: deps
-	@bash tests/package/run.sh subproject $(CURDIR)/$(PACKAGE_TEST)/subproject
+	@$(PACKAGE_RUN) subproject $(CURDIR)/$(PACKAGE_TEST)/subproject
 
 test-package-wasm: deps
 	@$(WASM_ENV) emcmake cmake -S . -B $(WASM_PACKAGE_BUILD) -DCMAKE_BUILD_TYPE=Release \
@@ -61,4 +62,4 @@ test-package-wasm: deps
 	@$(WASM_ENV) cmake --build $(WASM_PACKAGE_BUILD) -j $(JOBS)
 	@rm -rf $(PACKAGE_TEST)/wasm && cmake --install $(WASM_PACKAGE_BUILD) \
 	  --prefix $(CURDIR)/$(PACKAGE_TEST)/wasm > /dev/null
-	@bash tests/package/run.sh wasm $(CURDIR)/$(PACKAGE_TEST)/wasm $(CURDIR)/$(PACKAGE_TEST)/wasm-consumer
+	@$(PACKAGE_RUN) wasm $(CURDIR)/$(PACKAGE_TEST)/wasm $(CURDIR)/$(PACKAGE_TEST)/wasm-consumer

@@ -6,7 +6,8 @@
 #   run.sh subproject <work dir>             add_subdirectory and FetchContent of the checkout
 #   run.sh wasm <prefix> <work dir>          find_package under emcmake, run with Node
 #                                            (the prefix holds an install from an emcmake build)
-#   run.sh deb <file.deb> <work dir>         dpkg -x of the Debian package, then `installed`
+#   run.sh deb <file.deb> <work dir>         apt would install the Debian package; dpkg -x of
+#                                            it, then `installed`
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -95,6 +96,10 @@ wasm() {
 
 deb() {
   local file=$1 work=$2
+  # apt would install it: its dependencies are known packages (a simulation, as
+  # make test must not change the machine).
+  apt-get install --simulate --no-install-recommends "$file" > /dev/null ||
+    fail "deb: apt cannot install $file"
   rm -rf "$work" && mkdir -p "$work"
   dpkg -x "$file" "$work/root"
   installed "$work/root/usr" Release
