@@ -11,8 +11,9 @@ target_sources(threaded_async PRIVATE
 # exception state and keep-alive fix of wasm/fiber_runtime.js.
 # An install puts fiber_runtime.js in <prefix>/share/threaded_async.
 set(THREADED_ASYNC_WASM_JS_LIBRARY ${CMAKE_CURRENT_LIST_DIR}/fiber_runtime.js)
-set(installed_js_library ${CMAKE_INSTALL_DATADIR}/threaded_async/fiber_runtime.js)
-set(js_library $<BUILD_INTERFACE:${THREADED_ASYNC_WASM_JS_LIBRARY}>$<INSTALL_INTERFACE:$<INSTALL_PREFIX>/${installed_js_library}>)
+set(js_library_installed $<INSTALL_PREFIX>/${CMAKE_INSTALL_DATADIR}/threaded_async/fiber_runtime.js)
+set(js_library
+  $<BUILD_INTERFACE:${THREADED_ASYNC_WASM_JS_LIBRARY}>$<INSTALL_INTERFACE:${js_library_installed}>)
 target_compile_options(threaded_async PUBLIC -pthread -fexceptions)
 target_link_options(threaded_async PUBLIC
   -pthread -fexceptions -sASYNCIFY "SHELL:--js-library ${js_library}")
@@ -21,9 +22,11 @@ set_property(TARGET threaded_async APPEND PROPERTY INTERFACE_LINK_DEPENDS ${js_l
 # What consumers of the installed library need besides it (cmake/install.cmake).
 set(THREADED_ASYNC_PACKAGE_DEPENDENCIES "")
 set(THREADED_ASYNC_PC_CFLAGS "-fexceptions")
-set(THREADED_ASYNC_PC_LIBS "-fexceptions -sASYNCIFY --js-library \${datadir}/threaded_async/fiber_runtime.js")
+set(THREADED_ASYNC_PC_LIBS
+  "-fexceptions -sASYNCIFY --js-library \${datadir}/threaded_async/fiber_runtime.js")
 if(THREADED_ASYNC_INSTALL)
-  install(FILES ${THREADED_ASYNC_WASM_JS_LIBRARY} DESTINATION ${CMAKE_INSTALL_DATADIR}/threaded_async)
+  install(FILES ${THREADED_ASYNC_WASM_JS_LIBRARY}
+    DESTINATION ${CMAKE_INSTALL_DATADIR}/threaded_async)
 endif()
 
 # The rest is for the project's own programs.
