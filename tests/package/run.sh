@@ -42,6 +42,8 @@ build() {
 
 installed() {
   local prefix=$1 type=$2 work=$1.consumers
+  grep -q "^Version $version " "$root/README.md" ||
+    fail "README.md's Using it does not say 'Version $version'"
   mkdir -p "$work"
   configure "find_package ($type)" "$work/find_package" cmake -DHOW=find_package \
     -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_BUILD_TYPE="$type"
