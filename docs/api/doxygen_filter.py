@@ -5,7 +5,7 @@ The headers document each declaration with a plain // comment above it, or
 after it on the same line, as the house style has it. This turns those into
 Doxygen comments (/// and ///<) and the file's opening comment into its
 @file description, so that the headers stay as they are and Doxygen still
-sees every comment. Prints the filtered file on stdout.
+sees every comment (but a linter's NOLINT). Prints the filtered file on stdout.
 """
 import re
 import sys
@@ -30,7 +30,8 @@ def main(path):
         after = AFTER_CODE.match(line)
         if own:
             out.append(f"{own.group(1)}/// {own.group(2)}")
-        elif after and '"' not in after.group(1) and not CLOSING.match(after.group(1)):
+        elif (after and '"' not in after.group(1) and not CLOSING.match(after.group(1))
+              and not after.group(3).startswith("NOLINT")):
             out.append(f"{after.group(1)}{after.group(2)}///< {after.group(3)}")
         else:
             out.append(line)
