@@ -1,6 +1,16 @@
 // The native fiber backend: Boost.Context's fcontext switch, stacks from a
 // per-loop pool of mmap'd regions whose pages the kernel commits on first
-// touch, each with a no-access guard page below it.
+// touch.
+//
+// Stacks have a no-access guard page below them while the kernel's mappings
+// are plentiful: a guarded stack costs two of the process's vm.max_map_count
+// mappings (65,530 by default), and once they are gone every mmap of the
+// process fails (a vector's growth, a thread's stack). So the guarded stacks
+// of all pools together take at most a quarter of vm.max_map_count (read at
+// run time); beyond that, stacks come from slabs of 256 without guard pages
+// (one mapping a slab), and a canary at the bottom of each is checked at every
+// switch away from its fiber. 1,000,000 tasks then take about a third of the
+// default limit.
 //
 // Under a sanitizer every switch is announced to it (docs/reliability.md):
 // ASan learns which stack is current, and forgets the poisoned frames of a
@@ -9,13 +19,19 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <boost/context/detail/fcontext.hpp>
+#include <cerrno>
 #include <cstdint>
+#include <cstdio>
+#include <cstring>
 #include <new>
+#include <string>
 #include <vector>
 
 #include "native/stack_guard.hpp"
 #include "threaded_async/detail/fiber.hpp"
+#include "threaded_async/errors.hpp"
 
 // g++ says which sanitizer is on with __SANITIZE_*__, clang with __has_feature.
 #if defined(__SANITIZE_ADDRESS__)
@@ -43,6 +59,7 @@ namespace threaded_async::detail {
 namespace bctx = boost::context::detail;
 
 thread_local const void* tls_fiber_stack_low = nullptr;
+thread_local const void* tls_fiber_stack_high = nullptr;
 
 namespace {
 
@@ -67,9 +84,34 @@ std::size_t page_size() {
 std::size_t round_up(std::size_t n, std::size_t to) { return (n + to - 1) / to * to; }
 
 // Stacks without guard pages are carved from slabs of this many.
-constexpr std::size_t kSlabStacks = 64;
+constexpr std::size_t kSlabStacks = 256;
 // Guarded stacks kept for reuse beyond this many are unmapped.
 constexpr std::size_t kKeepGuarded = 1024;
+// At the lowest bytes of a stack without a guard page.
+constexpr std::uint64_t kCanary = 0x7461'5f73'7461'636bULL;
+
+// How many stacks with guard pages all pools may hold: a quarter of the
+// process's mappings, two per stack.
+std::size_t guarded_budget() {
+  static const std::size_t budget = [] {
+    std::size_t max_map_count = 65530;
+    if (std::FILE* f = std::fopen("/proc/sys/vm/max_map_count", "r")) {
+      unsigned long value = 0;
+      if (std::fscanf(f, "%lu", &value) == 1 && value > 0) max_map_count = value;
+      std::fclose(f);
+    }
+    return max_map_count / 4 / 2;
+  }();
+  return budget;
+}
+std::atomic<std::size_t> guarded_in_use{0};
+
+[[noreturn]] void out_of_stacks(std::size_t bytes, int error) {
+  throw ResourceError("threaded_async: no memory for a task's stack (mmap of " +
+                      std::to_string(bytes / 1024) + " KiB failed: " + std::strerror(error) +
+                      "); lower RunnerOptions::stack_size, or raise the process's memory limit "
+                      "(ulimit -v)");
+}
 
 }  // namespace
 
@@ -80,6 +122,7 @@ class Fiber {
   FiberEntry entry = nullptr;
   void* arg = nullptr;
   void* stack = nullptr;  // lowest usable byte; nullptr for a thread's own stack
+  bool guarded = false;   // a guard page below; else a canary at the bottom
   // What the sanitizers need. A thread's own stack is learned when it is first left.
   const void* asan_bottom = nullptr;
   std::size_t asan_size = 0;
@@ -143,61 +186,87 @@ class FiberPool {
   explicit FiberPool(const FiberPoolOptions& o)
       : guard_(o.guard_pages),
         usable_(round_up(o.stack_size, page_size())),
-        region_(usable_ + (guard_ ? page_size() : 0)) {}
+        region_(usable_ + (guard_ ? page_size() : 0)) {
+    if (guard_) free_guarded_.reserve(kKeepGuarded);  // give() never throws
+  }
 
   ~FiberPool() {
-    for (void* s : free_) {
-      if (guard_) release_guarded(s);
-    }
+    for (void* s : free_guarded_) release_guarded(s);
     for (auto& slab : slabs_) ::munmap(slab, region_ * kSlabStacks);
   }
 
-  // Lowest usable byte of a fresh or reused stack.
-  void* take() {
-    if (!free_.empty()) {
-      void* s = free_.back();
-      free_.pop_back();
-      return s;
+  // Lowest usable byte of a fresh or reused stack; `guarded` says which kind.
+  // Throws ResourceError when the kernel has no memory or mappings left.
+  void* take(bool& guarded) {
+    guarded = guard_ && (!free_guarded_.empty() || reserve_guarded());
+    if (guarded) {
+      if (!free_guarded_.empty()) return pop(free_guarded_);
+      try {
+        return map_guarded();
+      } catch (...) {
+        guarded_in_use.fetch_sub(1);
+        throw;
+      }
     }
-    return guard_ ? map_guarded() : carve();
+    void* s = free_slab_.empty() ? carve() : pop(free_slab_);
+    std::memcpy(s, &kCanary, sizeof kCanary);
+    return s;
   }
 
-  void give(void* s) {
-    if (guard_ && free_.size() >= kKeepGuarded) {
+  void give(void* s, bool guarded) {
+    if (!guarded) {
+      free_slab_.push_back(s);  // capacity reserved by carve(): never throws
+    } else if (free_guarded_.size() >= kKeepGuarded) {
       release_guarded(s);
-      return;
+    } else {
+      free_guarded_.push_back(s);
     }
-    free_.push_back(s);
   }
 
   std::size_t usable() const { return usable_; }
 
  private:
+  static void* pop(std::vector<void*>& list) {
+    void* s = list.back();
+    list.pop_back();
+    return s;
+  }
+  // Counts one more guarded stack against the process's budget, if it has room.
+  static bool reserve_guarded() {
+    std::size_t in_use = guarded_in_use.load();
+    while (in_use < guarded_budget()) {
+      if (guarded_in_use.compare_exchange_weak(in_use, in_use + 1)) return true;
+    }
+    return false;
+  }
   void* map_guarded() {
     void* p = ::mmap(nullptr, region_, PROT_READ | PROT_WRITE,
                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
-    if (p == MAP_FAILED) throw std::bad_alloc();
+    if (p == MAP_FAILED) out_of_stacks(region_, errno);
     ::mprotect(p, page_size(), PROT_NONE);
-    auto* usable = static_cast<char*>(p) + page_size();
-    return usable;
+    return static_cast<char*>(p) + page_size();
   }
   void release_guarded(void* usable) {
     ::munmap(static_cast<char*>(usable) - page_size(), region_);
+    guarded_in_use.fetch_sub(1);
   }
   void* carve() {
+    slabs_.reserve(slabs_.size() + 1);
+    free_slab_.reserve((slabs_.size() + 1) * kSlabStacks);  // give() never throws
     void* p = ::mmap(nullptr, region_ * kSlabStacks, PROT_READ | PROT_WRITE,
                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
-    if (p == MAP_FAILED) throw std::bad_alloc();
+    if (p == MAP_FAILED) out_of_stacks(region_ * kSlabStacks, errno);
     slabs_.push_back(p);
-    for (std::size_t i = kSlabStacks; i-- > 1;)
-      free_.push_back(static_cast<char*>(p) + i * region_);
+    for (std::size_t i = kSlabStacks; i-- > 1;) {
+      free_slab_.push_back(static_cast<char*>(p) + i * region_);
+    }
     return p;
   }
-
   bool guard_;
   std::size_t usable_;
   std::size_t region_;
-  std::vector<void*> free_;
+  std::vector<void*> free_guarded_;
+  std::vector<void*> free_slab_;
   std::vector<void*> slabs_;
 };
 
@@ -208,12 +277,18 @@ struct SwitchRecord {
   Fiber* to;
 };
 
+// The record of a fiber with its own stack sits at the top of that stack.
+void set_stack_bounds(const Fiber* running) noexcept {
+  tls_fiber_stack_low = running->stack;
+  tls_fiber_stack_high = running->stack != nullptr ? running : nullptr;
+}
+
 [[noreturn]] void trampoline(bctx::transfer_t t) {
   auto* record = static_cast<SwitchRecord*>(t.data);
   record->from->ctx = t.fctx;
   Fiber* self = record->to;
   sanitizer_after_switch(self, record->from);
-  tls_fiber_stack_low = self->stack;
+  set_stack_bounds(self);
   self->entry(self->arg);
   __builtin_unreachable();  // entry switches away for the last time
 }
@@ -225,7 +300,8 @@ void fiber_pool_destroy(FiberPool* pool) { delete pool; }
 std::size_t fiber_stack_size(const FiberPool* pool) { return pool->usable(); }
 
 Fiber* fiber_create(FiberPool* pool, FiberEntry entry, void* arg) {
-  void* stack = pool->take();
+  bool guarded = false;
+  void* stack = pool->take(guarded);
   char* top = static_cast<char*>(stack) + pool->usable();
   // The Fiber record sits at the top of its own stack.
   top -= round_up(sizeof(Fiber), 64);
@@ -233,6 +309,7 @@ Fiber* fiber_create(FiberPool* pool, FiberEntry entry, void* arg) {
   fiber->entry = entry;
   fiber->arg = arg;
   fiber->stack = stack;
+  fiber->guarded = guarded;
   fiber->ctx = bctx::make_fcontext(top, static_cast<std::size_t>(top - static_cast<char*>(stack)),
                                    &trampoline);
   sanitizer_create(fiber, stack, static_cast<std::size_t>(top - static_cast<char*>(stack)));
@@ -241,9 +318,10 @@ Fiber* fiber_create(FiberPool* pool, FiberEntry entry, void* arg) {
 
 void fiber_destroy(FiberPool* pool, Fiber* fiber) {
   void* stack = fiber->stack;
+  const bool guarded = fiber->guarded;
   sanitizer_destroy(fiber, stack, pool->usable());
   fiber->~Fiber();
-  pool->give(stack);
+  pool->give(stack, guarded);
 }
 
 Fiber* fiber_for_thread() {
@@ -254,17 +332,21 @@ Fiber* fiber_for_thread() {
 void fiber_release_thread(Fiber* fiber) { delete fiber; }
 
 void fiber_switch(Fiber* from, Fiber* to) {
+  if (from->stack != nullptr && !from->guarded &&
+      std::memcmp(from->stack, &kCanary, sizeof kCanary) != 0) {
+    stack_guard_report_overflow("its stack has no guard page, and its canary was overwritten");
+  }
   EhGlobals* g = eh_globals();
   from->eh = *g;
   *g = to->eh;
-  tls_fiber_stack_low = to->stack;
+  set_stack_bounds(to);
   SwitchRecord record{from, to};
   sanitizer_before_switch(from, to);
   bctx::transfer_t t = bctx::jump_fcontext(to->ctx, &record);
   auto* back = static_cast<SwitchRecord*>(t.data);
   back->from->ctx = t.fctx;
   sanitizer_after_switch(from, back->from);
-  tls_fiber_stack_low = from->stack;
+  set_stack_bounds(from);
 }
 
 }  // namespace threaded_async::detail

@@ -1,22 +1,53 @@
-// The native loop thread. The loop's body runs on a fiber of its own, above
-// the thread's own stack; forcing the thread down sends it a signal whose
-// handler switches straight back to the thread's own stack, abandoning the
-// stuck code's stack without unwinding it, and the thread then ends normally.
+// The native loop thread, and how a stuck one is forced down.
 //
-// What cannot be forced: code that blocks the signal (pthread_sigmask), or
-// that is inside a call which the kernel does not interrupt for signals
-// (uninterruptible disk sleep). close() then reports FAILED_FORCE_STOPPED.
+// The loop's body runs on a fiber of its own, above the thread's own stack.
+// To force the thread down, the closing thread signals it (SIGRTMIN+3) every
+// millisecond or so. Each time, the handler walks the stuck code's stack
+// (native/safe_point.hpp) and acts only at a safe moment: the loop thread is
+// in user code (a task or a call_in_loop function, not the library's own
+// code) and no frame is inside the C or C++ runtime, which may hold a lock.
+//
+// - At a safe moment where unwinding runs every frame's cleanups, the handler
+//   makes the stuck code call ta_forced_stop_now (stop_trampolines_x86_64.S),
+//   which throws ForcedThreadShutdown: destructors run, RAII locks are
+//   released, the task ends cancelled and the loop goes on to its shutdown.
+// - Where it cannot be unwound (a noexcept frame, a frame with cleanups
+//   interrupted between calls), the stop waits up to kUnwindWindow for a
+//   moment that can, then abandons the stack: ta_forced_stop_now switches
+//   straight back to the thread's own stack and the thread ends.
+// - Inside the runtime (printf holding its stream's lock, malloc holding an
+//   arena's), the handler replaces the return address of the outermost
+//   runtime call, so that the stop is taken the moment that call returns into
+//   the program's own code (ta_forced_stop_hijacked).
+// - If no safe moment comes before the deadline (signals blocked, stuck inside
+//   the runtime for good), force_stop() gives up: the thread is left running
+//   untouched, and close() reports FAILED_FORCE_STOPPED.
 #include <pthread.h>
 #include <signal.h>
+#include <time.h>
+#include <ucontext.h>
 
 #include <atomic>
+#include <cerrno>
 #include <condition_variable>
 #include <mutex>
+#include <random>
+#include <system_error>
 #include <thread>
 
+#include "native/safe_point.hpp"
 #include "native/stack_guard.hpp"
 #include "threaded_async/detail/fiber.hpp"
 #include "threaded_async/detail/loop_thread.hpp"
+#include "threaded_async/errors.hpp"
+
+extern "C" {
+void ta_forced_stop_injected();
+void ta_forced_stop_hijacked();
+[[noreturn]] void ta_forced_stop_now();
+std::uintptr_t ta_hijack_original_return() noexcept;
+void ta_hijack_fired();
+}
 
 namespace threaded_async::detail {
 
@@ -25,7 +56,20 @@ bool platform_fibers_may_change_threads() noexcept { return true; }
 
 namespace {
 
-int force_signal() { return SIGRTMIN + 3; }
+int loop_signal() { return SIGRTMIN + 3; }
+
+// How long a stop waits for a moment where the stuck code can be unwound
+// before it settles for abandoning its stack.
+constexpr Clock::duration kUnwindWindow = std::chrono::milliseconds(100);
+
+enum class Mode : int { kIdle, kSample, kForce };
+enum class Decision : int { kUnwind, kAbandon };
+
+std::int64_t monotonic_ns() noexcept {
+  timespec ts;
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
 
 struct Shared {
   LoopThread::Body body;
@@ -34,32 +78,110 @@ struct Shared {
   std::mutex mutex;
   std::condition_variable cv;
   bool ended = false;
-  std::atomic<bool> forcing{false};
   Fiber* root = nullptr;   // the thread's own stack
   Fiber* stuck = nullptr;  // where the stuck code was, abandoned
   Fiber* body_fiber = nullptr;
+
+  // Set by the closing thread (or a sampler), read by the signal handler.
+  std::atomic<Mode> mode{Mode::kIdle};
+  std::atomic<bool> may_unwind{true};
+  std::atomic<std::int64_t> abandon_from_ns{0};  // abandoning is allowed from then on
+  std::atomic<bool> given_up{false};             // left running untouched for good
+  // Set by the loop thread.
+  std::atomic<bool> unwinding{false};  // ForcedThreadShutdown was thrown
+  std::atomic<bool> abandoned{false};
+  std::atomic<bool> sampled{false};
+  StackWalk sample;
+  // The loop thread's own, in its handler and trampolines.
+  std::atomic<bool> stop_in_progress{false};  // a hijack is armed or a stop is under way
+  Decision decision = Decision::kAbandon;
+  std::uintptr_t hijacked_return = 0;
+  StackWalk walk;
 };
 
 thread_local Shared* tls_shared = nullptr;
 
-void on_force_signal(int) {
-  Shared* shared = tls_shared;
-  if (shared == nullptr || !shared->forcing.load()) return;
-  // In the loop's own bookkeeping the loop is not stuck: it will see the
-  // shutdown request and end by itself.
-  if (!loop_is_running_user_code()) return;
-  tls_shared = nullptr;  // a second signal does nothing
-  fiber_switch(shared->stuck, shared->root);
+std::uintptr_t fiber_low() noexcept {
+  return reinterpret_cast<std::uintptr_t>(tls_fiber_stack_low);
+}
+std::uintptr_t fiber_high() noexcept {
+  return reinterpret_cast<std::uintptr_t>(tls_fiber_stack_high);
 }
 
-void install_force_handler() {
+// Makes the interrupted code call ta_forced_stop_injected from `pc`, as if
+// from a call instruction ending there: the return address is pc + 1, and it
+// sits past the red zone that leaf code may use below its stack pointer.
+void inject_stop(ucontext_t* context, std::uintptr_t pc) noexcept {
+  greg_t* regs = context->uc_mcontext.gregs;
+  auto sp = static_cast<std::uintptr_t>(regs[REG_RSP]) - 128 - sizeof(std::uintptr_t);
+  *reinterpret_cast<std::uintptr_t*>(sp) = pc + 1;
+  regs[REG_RSP] = static_cast<greg_t>(sp);
+  regs[REG_RIP] = static_cast<greg_t>(reinterpret_cast<std::uintptr_t>(&ta_forced_stop_injected));
+}
+
+// A forced stop's signal: looks for a safe moment in the stuck code.
+void try_to_stop(Shared& shared, ucontext_t* context, std::uintptr_t pc) noexcept {
+  if (shared.given_up.load() || shared.stop_in_progress.load()) return;
+  if (!loop_is_running_user_code()) return;  // the loop's own code ends by itself
+  StackWalk& walk = shared.walk;
+  walk_stack(walk, pc, true, fiber_low(), fiber_high());
+  if (!walk.complete) return;  // frames the unwinder cannot read: no way to judge them
+  const bool may_unwind = shared.may_unwind.load();
+  const bool may_abandon = monotonic_ns() >= shared.abandon_from_ns.load();
+  if (walk.runtime_frame >= 0) {
+    // Inside the runtime: take the stop when its outermost call returns.
+    const int caller = walk.runtime_frame + 1;
+    if (caller >= walk.count) return;
+    const bool unwinds = may_unwind && walk.runtime_call_may_throw && walk.unwindable_from(caller);
+    if (!unwinds && !may_abandon) return;
+    auto* slot = reinterpret_cast<std::uintptr_t*>(walk.cfa[caller] - sizeof(std::uintptr_t));
+    if (*slot != walk.pc[caller]) return;  // not where the return address should be
+    shared.decision = unwinds ? Decision::kUnwind : Decision::kAbandon;
+    shared.hijacked_return = *slot;
+    shared.stop_in_progress.store(true);
+    *slot = reinterpret_cast<std::uintptr_t>(&ta_forced_stop_hijacked);
+    return;
+  }
+  const bool unwinds = may_unwind && walk.unwindable_from(0);
+  if (!unwinds && !may_abandon) return;
+  shared.decision = unwinds ? Decision::kUnwind : Decision::kAbandon;
+  shared.stop_in_progress.store(true);
+  inject_stop(context, pc);
+}
+
+void on_loop_signal(int, siginfo_t*, void* raw_context) {
+  Shared* shared = tls_shared;
+  if (shared == nullptr) return;
+  const int saved_errno = errno;
+  auto* context = static_cast<ucontext_t*>(raw_context);
+  const auto pc = static_cast<std::uintptr_t>(context->uc_mcontext.gregs[REG_RIP]);
+  switch (shared->mode.load()) {
+    case Mode::kSample:
+      if (!shared->sampled.load()) {
+        walk_stack(shared->sample, pc, true, fiber_low(), fiber_high());
+        shared->sampled.store(true);
+      }
+      break;
+    case Mode::kForce:
+      try_to_stop(*shared, context, pc);
+      break;
+    case Mode::kIdle:
+      break;
+  }
+  errno = saved_errno;
+}
+
+void install_signal_handler() {
   static std::once_flag once;
   std::call_once(once, [] {
+    safe_points_init();
     struct sigaction action {};
-    action.sa_handler = &on_force_signal;
-    action.sa_flags = SA_NODEFER;  // the handler never returns, so leave the signal unblocked
+    action.sa_sigaction = &on_loop_signal;
+    // Restarted system calls: a signal that finds no safe moment leaves the
+    // stuck code as it was.
+    action.sa_flags = SA_SIGINFO | SA_RESTART;
     sigemptyset(&action.sa_mask);
-    ::sigaction(force_signal(), &action, nullptr);
+    ::sigaction(loop_signal(), &action, nullptr);
   });
 }
 
@@ -96,8 +218,15 @@ class PosixLoopThread final : public LoopThread {
  public:
   PosixLoopThread(const std::string& name, std::shared_ptr<Shared> shared)
       : shared_(std::move(shared)) {
-    install_force_handler();
-    thread_ = std::thread(&thread_main, shared_);
+    install_signal_handler();
+    try {
+      thread_ = std::thread(&thread_main, shared_);
+    } catch (const std::system_error& e) {
+      throw ResourceError("threaded_async: could not start the loop thread of runner '" + name +
+                          "' (" + e.what() +
+                          "): the process is at its limit of threads (ulimit -u) or of memory "
+                          "for their stacks (ulimit -v)");
+    }
     ::pthread_setname_np(thread_.native_handle(), name.substr(0, 15).c_str());
   }
 
@@ -120,10 +249,51 @@ class PosixLoopThread final : public LoopThread {
     return true;
   }
 
-  bool force_stop() override {
-    if (!thread_.joinable()) return false;
-    shared_->forcing.store(true);
-    return ::pthread_kill(thread_.native_handle(), force_signal()) == 0;
+  ForceOutcome force_stop(Clock::time_point deadline, bool may_unwind) override {
+    std::lock_guard<std::mutex> signalling(signal_mutex_);
+    if (!thread_.joinable()) return ForceOutcome::kEnded;
+    Shared& shared = *shared_;
+    shared.unwinding.store(false);
+    shared.may_unwind.store(may_unwind);
+    const auto window = std::chrono::duration_cast<std::chrono::nanoseconds>(kUnwindWindow);
+    shared.abandon_from_ns.store(may_unwind ? monotonic_ns() + window.count() : 0);
+    shared.mode.store(Mode::kForce);
+    // Signals a little irregularly, so as not to keep meeting a loop of the
+    // same period at the same unsafe place.
+    std::minstd_rand jitter(static_cast<unsigned>(monotonic_ns()));
+    for (;;) {
+      if (join_until(Clock::now())) {
+        return shared.abandoned.load() ? ForceOutcome::kAbandoned : ForceOutcome::kEnded;
+      }
+      if (shared.unwinding.load()) break;
+      if (Clock::now() >= deadline) {
+        shared.given_up.store(true);
+        shared.mode.store(Mode::kIdle);
+        return ForceOutcome::kFailed;
+      }
+      ::pthread_kill(thread_.native_handle(), loop_signal());
+      std::unique_lock<std::mutex> lock(shared.mutex);
+      shared.cv.wait_for(lock, std::chrono::microseconds(500 + jitter() % 1000),
+                         [&] { return shared.ended; });
+    }
+    shared.mode.store(Mode::kIdle);
+    return ForceOutcome::kUnwound;
+  }
+
+  std::vector<std::string> sample_stack(Clock::duration timeout) override {
+    std::lock_guard<std::mutex> signalling(signal_mutex_);
+    Shared& shared = *shared_;
+    if (!thread_.joinable() || shared.given_up.load()) return {};
+    shared.sampled.store(false);
+    shared.mode.store(Mode::kSample);
+    ::pthread_kill(thread_.native_handle(), loop_signal());
+    const auto deadline = Clock::now() + timeout;
+    while (!shared.sampled.load() && Clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+    shared.mode.store(Mode::kIdle);
+    if (!shared.sampled.load()) return {};
+    return describe_frames(shared.sample.pc, shared.sample.count, true);
   }
 
   void detach() override {
@@ -133,6 +303,7 @@ class PosixLoopThread final : public LoopThread {
  private:
   std::shared_ptr<Shared> shared_;
   std::thread thread_;
+  std::mutex signal_mutex_;  // one forced stop or sample at a time
 };
 
 }  // namespace
@@ -147,3 +318,36 @@ std::unique_ptr<LoopThread> LoopThread::start(const std::string& name, Body body
 }
 
 }  // namespace threaded_async::detail
+
+// --- Entered from the trampolines, on the loop thread ----------------------------
+
+namespace ta_detail = threaded_async::detail;
+
+// The stuck code is at the safe moment the handler chose: unwind it, or
+// abandon its stack.
+extern "C" [[noreturn]] void ta_forced_stop_now() {
+  ta_detail::Shared& shared = *ta_detail::tls_shared;
+  if (shared.decision == ta_detail::Decision::kUnwind) {
+    shared.stop_in_progress.store(false);
+    shared.unwinding.store(true);
+    throw threaded_async::ForcedThreadShutdown();
+  }
+  shared.abandoned.store(true);
+  ta_detail::tls_shared = nullptr;  // later signals do nothing
+  ta_detail::fiber_switch(shared.stuck, shared.root);
+  __builtin_unreachable();
+}
+
+extern "C" std::uintptr_t ta_hijack_original_return() noexcept {
+  return ta_detail::tls_shared->hijacked_return;
+}
+
+// A hijacked runtime call has returned into the program's own code: take the
+// stop there, unless it is no longer wanted.
+extern "C" void ta_hijack_fired() {
+  ta_detail::Shared& shared = *ta_detail::tls_shared;
+  if (shared.mode.load() == ta_detail::Mode::kForce && !shared.given_up.load()) {
+    ta_forced_stop_now();
+  }
+  shared.stop_in_progress.store(false);
+}

@@ -29,14 +29,7 @@ void on_fault(int sig, siginfo_t* info, void* context) {
   const auto low = reinterpret_cast<std::uintptr_t>(tls_fiber_stack_low);
   const auto addr = reinterpret_cast<std::uintptr_t>(info->si_addr);
   if (low != 0 && addr < low && addr + page >= low) {
-    const char* name = EventLoop::current_task_name_for_report();
-    write_str("threaded_async: task '");
-    write_str(name != nullptr ? name : "?");
-    write_str(
-        "' overflowed its fiber stack (it hit the guard page below the stack); "
-        "give the runner a larger RunnerOptions::stack_size\n");
-    ::signal(SIGABRT, SIG_DFL);
-    ::abort();
+    stack_guard_report_overflow("it hit the guard page below the stack");
   }
   // Not ours: hand the fault to whoever handled it before, or crash as usual.
   const struct sigaction& prev = sig == SIGBUS ? previous_bus : previous_segv;
@@ -53,6 +46,17 @@ void on_fault(int sig, siginfo_t* info, void* context) {
 }
 
 }  // namespace
+
+void stack_guard_report_overflow(const char* how) noexcept {
+  const char* name = EventLoop::current_task_name_for_report();
+  write_str("threaded_async: task '");
+  write_str(name != nullptr ? name : "?");
+  write_str("' overflowed its fiber stack (");
+  write_str(how);
+  write_str("); give the runner a larger RunnerOptions::stack_size\n");
+  ::signal(SIGABRT, SIG_DFL);
+  ::abort();
+}
 
 void stack_guard_install_for_thread() {
   static std::once_flag once;

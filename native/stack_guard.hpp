@@ -8,6 +8,12 @@ namespace threaded_async::detail {
 // Lowest usable byte of the stack of the fiber running on this thread (nullptr
 // on the thread's own stack). The guard page lies just below it.
 extern thread_local const void* tls_fiber_stack_low;
+// One past the highest usable byte of that stack (nullptr on the thread's own).
+extern thread_local const void* tls_fiber_stack_high;
+
+// Names the running task as having overflowed its fiber stack (`how` says how
+// it was found) and aborts. Async-signal-safe.
+[[noreturn]] void stack_guard_report_overflow(const char* how) noexcept;
 
 // Gives the calling thread an alternate signal stack and installs the
 // process-wide SIGSEGV/SIGBUS handler (once).

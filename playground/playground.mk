@@ -57,7 +57,8 @@ PLAYGROUND_WASM_BUILD := build/wasm-playground
 playground-engine: deps
 	@cmake -S . -B $(PLAYGROUND_ENGINE_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_WERROR) \
 	  -DTHREADED_ASYNC_EXAMPLES=OFF > /dev/null
-	@cmake --build $(PLAYGROUND_ENGINE_BUILD) -j $(JOBS) --target ta_scenario playground_engine_tests
+	@cmake --build $(PLAYGROUND_ENGINE_BUILD) -j $(JOBS) --target ta_scenario playground_engine_tests \
+	  playground_cpp_programs
 
 test-playground-cli: playground-engine
 	@cd $(PLAYGROUND_ENGINE_BUILD) && ctest --output-on-failure --timeout 300 -R '^playground_'

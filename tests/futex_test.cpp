@@ -77,15 +77,22 @@ TEST_CASE("Parker: unpark from another thread wakes a parked thread", "[futex]")
 }
 
 // A thread that sleeps once on a word, without re-checking it: only a wake (or
-// the give-up deadline) ends its sleep. Started and settled by the constructor.
+// the give-up deadline) ends its sleep. Started and settled by the constructor:
+// it waits until the thread runs (starting one can take long in WebAssembly on
+// a busy machine), then long enough for it to be asleep.
 struct OneSleep {
   detail::FutexWord word{0};
+  std::atomic<bool> running{false};
   std::atomic<bool> woke{false};
   std::thread sleeper{[this] {
+    running = true;
     detail::futex_wait(word, 0, Clock::now() + kHang);
     woke = true;
   }};
-  OneSleep() { std::this_thread::sleep_for(kSettle); }
+  OneSleep() {
+    while (!running) std::this_thread::sleep_for(1ms);
+    std::this_thread::sleep_for(kSettle);
+  }
   ~OneSleep() {
     if (sleeper.joinable()) {
       detail::futex_wake_one(&word);

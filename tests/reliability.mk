@@ -6,6 +6,10 @@
 #   make sanitize-address  only ASan+UBSan; make sanitize-thread: only TSan
 #   make stress            the stress tests at full size (STRESS_ITEMS, default 1000000)
 #   make fuzz              libFuzzer on the scenario engine for FUZZ_SECONDS (default 600)
+#   make soak              forced stops on a busy machine (one spinning process per core):
+#                          the native cookbook stuck-loop program SOAK_NATIVE_RUNS (200) times,
+#                          the playground's stuck-loop scenario SOAK_BROWSER_RUNS (100) times in
+#                          headless Chromium, each in a fresh page. Not part of make test.
 #
 # `make test` runs both sanitizer suites (their stress tests at the small size).
 
@@ -37,12 +41,19 @@ TSAN_SKIP := $(TSAN_SKIP)|^after a forced stop the other tasks unwind
 TSAN_SKIP := $(TSAN_SKIP)|^a stuck runner leaves other runners untouched
 TSAN_SKIP := $(TSAN_SKIP)|^after a forced stop the thread count is back
 TSAN_SKIP := $(TSAN_SKIP)|^a queue of another runner that a forced-down task waited on stays sound
+TSAN_SKIP := $(TSAN_SKIP)|^a task stuck holding a std::mutex is unwound|^a pure spin is forced down
+TSAN_SKIP := $(TSAN_SKIP)|^a task stuck in a noexcept function is forced down
+TSAN_SKIP := $(TSAN_SKIP)|^stuck code inside a catch-all try block is abandoned
+TSAN_SKIP := $(TSAN_SKIP)|^the forced-stop report and the watchdog show the stuck code|^the forced-stop report names
 sanitize-address fuzz: export ASAN_OPTIONS := detect_leaks=1:strict_init_order=1:check_initialization_order=1
 sanitize-address fuzz: export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
 sanitize-address: export LSAN_OPTIONS := suppressions=$(CURDIR)/tests/stress/lsan_known_leaks.supp
 sanitize-thread: export TSAN_OPTIONS := halt_on_error=1:second_deadlock_stack=1
 
-.PHONY: sanitize sanitize-address sanitize-thread stress fuzz fuzz-build
+SOAK_NATIVE_RUNS ?= 200
+SOAK_BROWSER_RUNS ?= 100
+
+.PHONY: sanitize sanitize-address sanitize-thread stress fuzz fuzz-build soak
 
 sanitize: sanitize-address sanitize-thread
 
@@ -80,3 +91,10 @@ fuzz: fuzz-build
 	@cp playground/scenarios/*.json tests/fuzz/regressions/* $(FUZZ_CORPUS)/
 	@cd $(FUZZ_BUILD) && ./scenario_fuzzer -max_total_time=$(FUZZ_SECONDS) -timeout=30 \
 	  -rss_limit_mb=4096 -dict=$(CURDIR)/tests/fuzz/scenario.dict -artifact_prefix=./ corpus
+
+soak: build playground-static
+	@busy=(); for ((i = 0; i < $$(nproc); ++i)); do (while :; do :; done) & busy+=($$!); done; \
+	  trap 'kill $${busy[@]}' EXIT; \
+	  bash tests/soak/stuck_loop_native.sh $(BUILD)/native/examples/cookbook_stuck_loop \
+	    $(SOAK_NATIVE_RUNS) && \
+	  node tests/soak/stuck_loop_browser.mjs $(SOAK_BROWSER_RUNS)

@@ -249,6 +249,7 @@ TEST_CASE("the forced-stop report names the stuck task and can be turned off",
   }
   REQUIRE_THAT(reported, Catch::Contains("runner 'reported' is stuck"));
   REQUIRE_THAT(reported, Catch::Contains("task 'hang_forever' has held it for"));
+  REQUIRE_THAT(reported, Catch::Contains("forcing the loop thread down\n  #0 "));  // the stack
   std::string silent;
   {
     StderrCapture capture;

@@ -8,24 +8,32 @@ target_sources(threaded_async PRIVATE
 
 # What every object and program using the library needs: shared memory and
 # atomics, C++ exceptions, Asyncify for the fiber switch, and the per-fiber
-# exception state and keep-alive fix of wasm/fiber_runtime.js.
-# An install puts fiber_runtime.js in <prefix>/share/threaded_async.
-set(THREADED_ASYNC_WASM_JS_LIBRARY ${CMAKE_CURRENT_LIST_DIR}/fiber_runtime.js)
-set(js_library_installed $<INSTALL_PREFIX>/${CMAKE_INSTALL_DATADIR}/threaded_async/fiber_runtime.js)
-set(js_library
-  $<BUILD_INTERFACE:${THREADED_ASYNC_WASM_JS_LIBRARY}>$<INSTALL_INTERFACE:${js_library_installed}>)
+# exception state and keep-alive fix of wasm/fiber_runtime.js, and the thread
+# kill of wasm/thread_runtime.js. An install puts both in
+# <prefix>/share/threaded_async.
+set(THREADED_ASYNC_WASM_JS_LIBRARIES
+  ${CMAKE_CURRENT_LIST_DIR}/fiber_runtime.js
+  ${CMAKE_CURRENT_LIST_DIR}/thread_runtime.js)
+set(js_library_dir $<INSTALL_PREFIX>/${CMAKE_INSTALL_DATADIR}/threaded_async)
 target_compile_options(threaded_async PUBLIC -pthread -fexceptions)
-target_link_options(threaded_async PUBLIC
-  -pthread -fexceptions -sASYNCIFY "SHELL:--js-library ${js_library}")
-set_property(TARGET threaded_async APPEND PROPERTY INTERFACE_LINK_DEPENDS ${js_library})
+target_link_options(threaded_async PUBLIC -pthread -fexceptions -sASYNCIFY)
+set(THREADED_ASYNC_PC_LIBS -fexceptions -sASYNCIFY)
+foreach(js_library IN LISTS THREADED_ASYNC_WASM_JS_LIBRARIES)
+  get_filename_component(js_library_name ${js_library} NAME)
+  set(js_library
+    $<BUILD_INTERFACE:${js_library}>$<INSTALL_INTERFACE:${js_library_dir}/${js_library_name}>)
+  target_link_options(threaded_async PUBLIC "SHELL:--js-library ${js_library}")
+  set_property(TARGET threaded_async APPEND PROPERTY INTERFACE_LINK_DEPENDS ${js_library})
+  list(APPEND THREADED_ASYNC_PC_LIBS
+    "--js-library \${datadir}/threaded_async/${js_library_name}")
+endforeach()
 
 # What consumers of the installed library need besides it (cmake/install.cmake).
 set(THREADED_ASYNC_PACKAGE_DEPENDENCIES "")
 set(THREADED_ASYNC_PC_CFLAGS "-fexceptions")
-set(THREADED_ASYNC_PC_LIBS
-  "-fexceptions -sASYNCIFY --js-library \${datadir}/threaded_async/fiber_runtime.js")
+list(JOIN THREADED_ASYNC_PC_LIBS " " THREADED_ASYNC_PC_LIBS)
 if(THREADED_ASYNC_INSTALL)
-  install(FILES ${THREADED_ASYNC_WASM_JS_LIBRARY}
+  install(FILES ${THREADED_ASYNC_WASM_JS_LIBRARIES}
     DESTINATION ${CMAKE_INSTALL_DATADIR}/threaded_async)
 endif()
 

@@ -1,19 +1,23 @@
 // The WebAssembly loop thread: a pthread, that is a Web Worker. The loop body
 // runs on the thread's own stack.
 //
-// Forcing a stuck thread down terminates its worker: pthread_kill() on the main
-// runtime thread runs Emscripten's killThread, which terminates the worker and
-// frees the thread's data. That must happen on the main JavaScript thread, so
-// force_stop() posts it there; close() sees the thread as ended once the main
-// thread has done it. Where the main thread is not free to run it within
-// exit_timeout (a program that keeps the main thread busy instead of using
-// -sPROXY_TO_PTHREAD), close() reports FAILED_FORCE_STOPPED and the kill still
-// happens whenever the main thread gets to it. Memory of the killed thread (its
-// stack, its thread-local storage, what the stuck task had allocated) is not
-// freed, and a lock it held stays held. A worker ends asynchronously: it may
-// still run for a moment after the kill, so the stack it runs on must stay
-// unused. Emscripten frees the stacks it allocated itself when it kills a
-// thread, so the loop thread gets a stack of ours, freed only after a join.
+// Forcing a stuck thread down terminates its worker (wasm has no signals to
+// interrupt it with, so the stuck code is never unwound: its stack is
+// abandoned). That must happen on the main JavaScript thread, so force_stop()
+// posts it there; close() sees the thread as ended once the main thread has
+// done it. Where the main thread is not free to run it in time (a program that
+// keeps the main thread busy instead of using -sPROXY_TO_PTHREAD), close()
+// reports FAILED_FORCE_STOPPED and the kill still happens whenever the main
+// thread gets to it.
+//
+// A browser ends a terminated worker asynchronously: it may run on for a while,
+// and nothing says when it has stopped. So nothing the killed thread may still
+// touch is ever freed or reused: the kill is wasm/thread_runtime.js's, which
+// keeps the pthread struct and thread-local storage (Emscripten's killThread
+// frees the struct at once), the loop thread runs on a stack of ours (freed
+// only after a join), the stuck task's fiber stack is never given back
+// (EventLoop::after_stop), and the worker is never reused. A lock it held
+// stays held.
 //
 // The killed loop's other tasks are not resumed elsewhere to unwind, as they are
 // natively: compiled code may keep its thread's thread-local addresses (such as
@@ -22,15 +26,18 @@
 // their stacks abandoned.
 #include <emscripten/threading.h>
 #include <pthread.h>
-#include <signal.h>
 
 #include <condition_variable>
 #include <cstdlib>
+#include <cstring>
 #include <mutex>
 #include <new>
-#include <system_error>
 
 #include "threaded_async/detail/loop_thread.hpp"
+#include "threaded_async/errors.hpp"
+
+// wasm/thread_runtime.js: terminates the thread's worker, freeing nothing.
+extern "C" int ta_thread_kill_keeping_memory(pthread_t thread);
 
 namespace threaded_async::detail {
 
@@ -69,7 +76,7 @@ void* thread_main(void* arg) {
   return nullptr;
 }
 
-// Runs on the main runtime thread, where pthread_kill terminates the worker at once.
+// Runs on the main runtime thread, which alone may terminate a worker.
 void kill_on_main_thread(void* arg) {
   auto* holder = static_cast<std::shared_ptr<Shared>*>(arg);
   std::shared_ptr<Shared> shared = std::move(*holder);
@@ -78,7 +85,7 @@ void kill_on_main_thread(void* arg) {
   {
     std::lock_guard<std::mutex> guard(shared->mutex);
     if (shared->state != State::kRunning) return;
-    ::pthread_kill(shared->thread, SIGKILL);
+    ta_thread_kill_keeping_memory(shared->thread);
     shared->state = State::kKilled;
     keep_alive = std::move(shared->keep_alive);
     shared->cv.notify_all();
@@ -111,21 +118,32 @@ class EmscriptenLoopThread final : public LoopThread {
     return true;
   }
 
-  bool force_stop() override {
+  // Never unwinds: a worker can only be terminated.
+  ForceOutcome force_stop(Clock::time_point deadline, bool) override {
+    bool post_kill = false;
     {
       std::lock_guard<std::mutex> guard(shared_->mutex);
-      if (shared_->state != State::kRunning) return true;
-      if (shared_->detached || shared_->kill_posted) return shared_->kill_posted;
+      if (shared_->state == State::kEnded) return ForceOutcome::kEnded;
+      if (shared_->state == State::kKilled) return ForceOutcome::kAbandoned;
+      if (shared_->detached) return ForceOutcome::kFailed;
+      post_kill = !shared_->kill_posted;
       shared_->kill_posted = true;
     }
-    auto* holder = new std::shared_ptr<Shared>(shared_);
-    if (emscripten_is_main_runtime_thread()) {
-      kill_on_main_thread(holder);
-    } else {
-      emscripten_async_run_in_main_runtime_thread(EM_FUNC_SIG_VI, &kill_on_main_thread, holder);
+    if (post_kill) {
+      auto* holder = new std::shared_ptr<Shared>(shared_);
+      if (emscripten_is_main_runtime_thread()) {
+        kill_on_main_thread(holder);
+      } else {
+        emscripten_async_run_in_main_runtime_thread(EM_FUNC_SIG_VI, &kill_on_main_thread, holder);
+      }
     }
-    return true;
+    if (!join_until(deadline)) return ForceOutcome::kFailed;
+    std::lock_guard<std::mutex> guard(shared_->mutex);
+    return shared_->state == State::kKilled ? ForceOutcome::kAbandoned : ForceOutcome::kEnded;
   }
+
+  // No stack of running code can be had from another worker.
+  std::vector<std::string> sample_stack(Clock::duration) override { return {}; }
 
   void detach() override {
     std::lock_guard<std::mutex> guard(shared_->mutex);
@@ -167,9 +185,9 @@ std::unique_ptr<LoopThread> LoopThread::start(const std::string& name, Body body
     delete holder;
     std::free(shared->stack);
     shared->stack = nullptr;
-    throw std::system_error(rc, std::generic_category(),
-                            "threaded_async: could not start the loop thread of runner '" + name +
-                                "' (is -pthread set, and the pthread pool large enough?)");
+    throw ResourceError("threaded_async: could not start the loop thread of runner '" + name +
+                        "' (" + std::strerror(rc) +
+                        "): is -pthread set, and the pthread pool large enough?");
   }
   emscripten_set_thread_name(shared->thread, name.c_str());
   return std::make_unique<EmscriptenLoopThread>(std::move(shared));

@@ -1,10 +1,12 @@
-// The loop: iterations, the idle wait, resuming tasks, and leaving the runner.
+// The loop: iterations, the idle wait, tasks, waits and thread-side calls.
+// Leaving the runner and taking over a forced-down loop: loop_shutdown.cpp.
 #include "threaded_async/detail/event_loop.hpp"
 
 #include <time.h>
 
 #include <cstdio>
 #include <string>
+#include <utility>
 
 #include "threaded_async/detail/spin_wait.hpp"
 #include "threaded_async/detail/watchdog.hpp"
@@ -16,6 +18,10 @@ namespace {
 thread_local EventLoop* tls_loop = nullptr;
 thread_local TaskBase* tls_task = nullptr;
 thread_local bool tls_user_code = false;
+// Above zero while the loop thread runs the library's code on behalf of a task
+// or call (its scheduler structures, another loop's inbox): a forced stop
+// waits until it is back in user code. Each task keeps its own across switches.
+thread_local int tls_library_depth = 0;
 
 // Clock ticks now, for running_since_ (stuck reports, read as "at least this
 // long"). A coarse clock where there is one: it lags by at most a scheduler
@@ -39,6 +45,23 @@ struct UserCode {
   ~UserCode() { tls_user_code = false; }
 };
 
+// Marks the library's own code, called from user code, for its scope.
+struct LibraryCode {
+  LibraryCode() noexcept { ++tls_library_depth; }
+  ~LibraryCode() { --tls_library_depth; }
+  LibraryCode(const LibraryCode&) = delete;
+  LibraryCode& operator=(const LibraryCode&) = delete;
+};
+
+// Switches away from the running task; the fiber that runs next has its own
+// library-code depth, and this task gets its own back when it is resumed.
+void switch_from_task(Fiber* from, Fiber* to) {
+  const int depth = tls_library_depth;
+  tls_library_depth = 0;
+  fiber_switch(from, to);
+  tls_library_depth = depth;
+}
+
 // Waits for a task's timeout on the loop's timer heap.
 struct WaitTimer final : Timer {
   TaskBase* task;
@@ -60,13 +83,6 @@ struct EventLoop::IterationMarker final : InboxItem, ReadyItem {
   }
 };
 
-struct EventLoop::ShutdownRequest final : InboxItem {
-  void on_loop(EventLoop& loop) override {
-    loop.begin_shutdown();
-    delete this;
-  }
-};
-
 struct CallRequest final : InboxItem {
   std::function<void()> fn;
   std::shared_ptr<Completion> completion = std::make_shared<Completion>();
@@ -76,6 +92,8 @@ struct CallRequest final : InboxItem {
     try {
       UserCode user_code;
       fn();
+    } catch (const ForcedThreadShutdown&) {
+      error = std::make_exception_ptr(CancelledError("the loop was forced down during this call"));
     } catch (...) {
       error = std::current_exception();
     }
@@ -116,8 +134,13 @@ EventLoop::~EventLoop() {
 }
 
 EventLoop* EventLoop::current() noexcept { return tls_loop; }
+EventLoop* EventLoop::exchange_current(EventLoop* loop) noexcept {
+  return std::exchange(tls_loop, loop);
+}
 TaskBase* EventLoop::current_task() noexcept { return tls_task; }
-bool loop_is_running_user_code() noexcept { return tls_user_code; }
+bool loop_is_running_user_code() noexcept {
+  return tls_user_code && tls_library_depth == 0 && !WaitLock::held_by_this_thread();
+}
 const char* EventLoop::current_task_name_for_report() noexcept {
   return tls_task != nullptr ? tls_task->name().c_str() : nullptr;
 }
@@ -169,7 +192,8 @@ void EventLoop::start() {
     StuckLoopCallback callback = options_.on_stuck;
     if (!callback) {
       callback = [](const StuckLoopReport& report) {
-        std::fprintf(stderr, "threaded_async: watchdog: %s\n", report.describe().c_str());
+        std::fprintf(stderr, "threaded_async: watchdog: %s\n%s", report.describe().c_str(),
+                     report.describe_stack().c_str());
       };
     }
     watchdog_ =
@@ -229,6 +253,7 @@ void EventLoop::idle_wait() {
 }
 
 void EventLoop::post(InboxItem* item) {
+  LibraryCode library;
   inbox_.push(item);
   if (sleeping_.load(std::memory_order_seq_cst)) parker_.unpark();
 }
@@ -236,6 +261,7 @@ void EventLoop::post(InboxItem* item) {
 // --- Tasks -------------------------------------------------------------------
 
 void EventLoop::start_task(TaskBase* task) {
+  LibraryCode library;
   if (on_loop_thread()) {
     task->on_loop(*this);
   } else {
@@ -244,6 +270,7 @@ void EventLoop::start_task(TaskBase* task) {
 }
 
 void EventLoop::wake(TaskBase* task) {
+  LibraryCode library;
   if (on_loop_thread()) {
     ready_.push(task);
   } else {
@@ -269,6 +296,8 @@ void task_entry(void* arg) {
     task->outcome_ = Outcome::kResult;
   } catch (const CancelledError&) {
     task->outcome_ = Outcome::kCancelled;
+  } catch (const ForcedThreadShutdown&) {
+    task->outcome_ = Outcome::kCancelled;  // a forced stop unwound it
   } catch (...) {
     task->error_ = std::current_exception();
     task->outcome_ = Outcome::kError;
@@ -277,11 +306,24 @@ void task_entry(void* arg) {
   fiber_switch(task->fiber_, loop.scheduler_fiber_);
 }
 
-void EventLoop::resume(TaskBase* task) {
-  if (!task->started_) {
-    task->started_ = true;
+// Gives a task that has not run yet its fiber. False if no stack could be
+// had: the task has then failed with ResourceError and is finished.
+bool EventLoop::start_fiber(TaskBase* task) noexcept {
+  task->started_ = true;
+  try {
     task->fiber_ = fiber_create(pool_, &task_entry, task);
+    return true;
+  } catch (...) {
+    task->error_ = std::current_exception();
+    task->outcome_ = Outcome::kError;
+    task->finished_ = true;
+    finish(task);
+    return false;
   }
+}
+
+void EventLoop::resume(TaskBase* task) {
+  if (!task->started_ && !start_fiber(task)) return;
   tls_task = task;
   running_task_.store(task, std::memory_order_release);  // a probe reads the task through it
   tls_user_code = true;
@@ -311,10 +353,7 @@ TaskBase* EventLoop::take_successor() {
   if (front == batch_last_) batch_last_ = nullptr;
   ready_.pop();
   auto* next = static_cast<TaskBase*>(front);
-  if (!next->started_) {
-    next->started_ = true;
-    next->fiber_ = fiber_create(pool_, &task_entry, next);
-  }
+  if (!next->started_ && !start_fiber(next)) return nullptr;
   return next;
 }
 
@@ -365,6 +404,7 @@ void EventLoop::deliver_cancellation(TaskBase& task) {
 }
 
 WaitStatus EventLoop::suspend(Waiter& waiter, Clock::time_point deadline) {
+  LibraryCode library;
   TaskBase* task = tls_task;
   if (task->cancel_pending_ && waiter.claim(WaitStatus::kCancelled)) {
     if (!shutting_down_) task->cancel_pending_ = false;
@@ -375,7 +415,7 @@ WaitStatus EventLoop::suspend(Waiter& waiter, Clock::time_point deadline) {
     timers_.arm(&timer, deadline);
   }
   task->waiter_ = &waiter;
-  fiber_switch(task->fiber_, scheduler_fiber_);
+  switch_from_task(task->fiber_, scheduler_fiber_);
   task->waiter_ = nullptr;
   timers_.disarm(&timer);
   const WaitStatus status = waiter.status.load(std::memory_order_acquire);
@@ -390,6 +430,7 @@ void EventLoop::sleep_until(Clock::time_point deadline) {
 }
 
 void EventLoop::yield_now() {
+  LibraryCode library;
   TaskBase* task = tls_task;
   deliver_cancellation(*task);
   ready_.push(task);
@@ -397,16 +438,17 @@ void EventLoop::yield_now() {
     if (next != task) {  // else it was alone in the batch: it runs on
       tls_task = next;
       running_task_.store(next, std::memory_order_release);
-      fiber_switch(task->fiber_, next->fiber_);
+      switch_from_task(task->fiber_, next->fiber_);
     }
   } else {
-    fiber_switch(task->fiber_, scheduler_fiber_);
+    switch_from_task(task->fiber_, scheduler_fiber_);
   }
   deliver_cancellation(*task);
 }
 
 WaitStatus EventLoop::wait(std::unique_lock<WaitLock>& lock, WaitList& list, Waiter& waiter,
                            Clock::time_point deadline) {
+  LibraryCode library;
   if (TaskBase* task = tls_task) {
     waiter.task = task;
     waiter.list_lock = lock.mutex();
@@ -507,168 +549,19 @@ void EventLoop::call(std::function<void()> fn, Timeout timeout, const char* what
   if (std::exception_ptr error = std::move(completion->error)) std::rethrow_exception(error);
 }
 
+void EventLoop::abandon_running_call() {
+  auto* call = static_cast<CallRequest*>(running_call_);
+  running_call_ = nullptr;
+  call->completion->signal(
+      std::make_exception_ptr(CancelledError("the loop was forced down during this call")));
+  delete call;
+}
+
 bool EventLoop::wait_next_iteration(Clock::time_point deadline) {
   auto* marker = new IterationMarker;
   std::shared_ptr<Completion> completion = marker->completion;
   post(marker);
   return wait_completion(*this, *completion, deadline);
-}
-
-// --- Leaving ---------------------------------------------------------------------
-
-void EventLoop::begin_shutdown() {
-  shutting_down_ = true;
-  stop_when_idle_ = true;
-  for (TaskBase* task = live_head_; task != nullptr; task = task->live_next_) {
-    cancel_on_loop(task);
-  }
-}
-
-ShutdownType EventLoop::close() {
-  check_thread_side("AsyncRunner::close", "nothing: a runner cannot be left from its own loop");
-  {
-    std::lock_guard<std::mutex> guard(close_mutex_);
-    if (closing_) return shutdown_type();
-    closing_ = true;
-  }
-  const Timeout exit_timeout = this->exit_timeout();
-  const auto deadline = exit_timeout.deadline();
-  bool stopped_in_time = false;
-  try {
-    const bool iterated = wait_next_iteration(deadline);
-    post(new ShutdownRequest);  // also reaches a loop that comes unstuck later
-    stopped_in_time = iterated && thread_->join_until(deadline);
-  } catch (...) {
-    stopped_in_time = false;
-  }
-  ShutdownType type = ShutdownType::STOPPED;
-  bool gone = stopped_in_time;
-  if (!stopped_in_time) {
-    if (options_.report_forced_stop) {
-      std::fprintf(stderr, "threaded_async: %s; forcing the loop thread down\n",
-                   stuck_report().describe().c_str());
-    }
-    if (thread_->force_stop() && thread_->join_until(exit_timeout.deadline())) {
-      type = ShutdownType::FORCE_STOPPED;
-      gone = true;
-    } else {
-      type = ShutdownType::FAILED_FORCE_STOPPED;
-      thread_->detach();
-    }
-  }
-  watchdog_.reset();
-  after_stop(gone, !stopped_in_time);
-  shutdown_type_.store(type);
-  running_.store(false, std::memory_order_release);
-  return type;
-}
-
-TaskRef<TaskBase> EventLoop::probe_running_task() {
-  probing_.store(true, std::memory_order_seq_cst);
-  TaskBase* task = running_task_.load(std::memory_order_seq_cst);
-  if (task != nullptr) task->add_ref();
-  probing_.store(false, std::memory_order_release);
-  return TaskRef<TaskBase>(task);
-}
-
-StuckLoopReport EventLoop::stuck_report() {
-  StuckLoopReport report;
-  report.runner = options_.name;
-  if (TaskRef<TaskBase> task = probe_running_task()) report.task = task->name();
-  const auto since = Clock::time_point(Clock::duration(running_since_.load()));
-  report.held_for = Clock::now() - since;
-  return report;
-}
-
-void EventLoop::after_stop(bool loop_thread_gone, bool forced) {
-  stopped_.store(true, std::memory_order_seq_cst);
-  {
-    std::lock_guard<std::mutex> guard(registry_mutex_);
-    for (ThreadParking* p = parked_head_; p != nullptr; p = p->registry_next) {
-      std::uint32_t sleeping = ThreadParking::kSleeping;
-      if (p->word.compare_exchange_strong(sleeping, ThreadParking::kStopping)) {
-        futex_wake_one(&p->word);
-      }
-    }
-  }
-  if (!loop_thread_gone) return;
-  // The loop thread is gone (joined): this thread may touch the loop's state.
-  // Its tasks unwind on another thread where fibers may move between threads.
-  if (forced && running_call_ != nullptr) {
-    // A call_in_loop function held the loop; its frame was abandoned with the loop's stack.
-    auto* call = static_cast<CallRequest*>(running_call_);
-    running_call_ = nullptr;
-    call->completion->signal(
-        std::make_exception_ptr(CancelledError("the loop was forced down during this call")));
-    delete call;
-  }
-  if (forced && platform_fibers_may_change_threads()) {
-    adopt_and_unwind();
-  } else if (forced) {
-    // The stuck task's stack is abandoned, never reused: where a killed thread
-    // ends asynchronously (a Web Worker), it may still be running on it.
-    if (TaskBase* stuck = running_task_.load(std::memory_order_acquire)) stuck->fiber_ = nullptr;
-  }
-  // Tasks that never finished are abandoned on their stacks and reported cancelled.
-  while (InboxItem* item = inbox_.pop()) {
-    if (auto* task = dynamic_cast<TaskBase*>(item)) {
-      if (!task->registered_) register_task(task);  // a start that never ran; wake-ups need nothing
-    } else {
-      item->on_loop(*this);
-    }
-  }
-  while (ReadyItem* item = ready_.pop()) {
-    if (dynamic_cast<TaskBase*>(item) == nullptr) item->run(*this);
-  }
-  while (TaskBase* task = live_head_) {
-    if (task->outcome_ == Outcome::kPending) task->outcome_ = Outcome::kCancelled;
-    if (Waiter* waiter = task->waiter_; waiter != nullptr && waiter->list != nullptr) {
-      // Its waiter lives on the stack about to be freed: take it off the primitive's list.
-      std::lock_guard<WaitLock> guard(*waiter->list_lock);
-      waiter->claim(WaitStatus::kCancelled);
-      waiter->list->remove(waiter);
-    }
-    task->waiter_ = nullptr;
-    if (task->fiber_ != nullptr) {
-      fiber_destroy(pool_, task->fiber_);
-      task->fiber_ = nullptr;
-    }
-    finish(task);
-  }
-}
-
-// After a forced stop: the stuck task (if a task was stuck) is abandoned on its
-// stack; this thread then runs the loop in the dead thread's place until every
-// other task has unwound from CancelledError, so their destructors run.
-void EventLoop::adopt_and_unwind() {
-  if (TaskBase* stuck = running_task_.exchange(nullptr)) {
-    stuck->outcome_ = Outcome::kCancelled;
-    finish(stuck);
-  }
-  EventLoop* previous_loop = tls_loop;
-  tls_loop = this;
-  fiber_release_thread(scheduler_fiber_);  // the dead thread's, which never got to release it
-  scheduler_fiber_ = fiber_for_thread();
-  begin_shutdown();
-  run();
-  fiber_release_thread(scheduler_fiber_);
-  scheduler_fiber_ = nullptr;
-  tls_loop = previous_loop;
-}
-
-std::vector<std::exception_ptr> EventLoop::take_unretrieved_errors() {
-  std::vector<TaskRef<TaskBase>> failed;
-  {
-    std::lock_guard<std::mutex> guard(failed_mutex_);
-    failed.swap(failed_);
-  }
-  std::sort(failed.begin(), failed.end(),
-            [](const auto& a, const auto& b) { return a->sequence() < b->sequence(); });
-  std::vector<std::exception_ptr> errors;
-  for (auto& task : failed) {
-    if (!task->error_retrieved_.load()) errors.push_back(task->error_);
-  }
-  return errors;
 }
 
 }  // namespace threaded_async::detail

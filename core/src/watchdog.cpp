@@ -16,6 +16,14 @@ std::string StuckLoopReport::describe() const {
          " without suspending";
 }
 
+std::string StuckLoopReport::describe_stack() const {
+  std::string out;
+  for (std::size_t i = 0; i < stack.size(); ++i) {
+    out += "  #" + std::to_string(i) + " " + stack[i] + "\n";
+  }
+  return out;
+}
+
 namespace detail {
 
 Watchdog::Watchdog(EventLoop& loop, Clock::duration after, StuckLoopCallback callback)
@@ -47,7 +55,7 @@ void Watchdog::watch() {
     }
     if (reported || now - busy_since < after_) continue;
     reported = true;
-    StuckLoopReport report = loop_.stuck_report();
+    StuckLoopReport report = loop_.stuck_report(true);
     lock.unlock();
     callback_(report);
     lock.lock();

@@ -141,3 +141,25 @@ TEST_CASE("unretrieved errors of tasks from many threads come back in one group"
     REQUIRE(group.exceptions().size() == stress::kThreads * per_thread);
   }
 }
+
+// With default options: guarded stacks up to their share of the kernel's
+// mappings, slab stacks beyond (1,000,000 tasks under make stress).
+TEST_CASE("as many tasks as items wait on one event with default options and all finish",
+          "[stress]") {
+  const std::size_t n = stress::items();
+  ta::AsyncRunner runner;
+  ta::Event event(runner);
+  std::vector<ta::BackgroundTask<std::size_t>> tasks;
+  tasks.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    tasks.push_back(runner.create_task([event, i]() mutable {
+      event.as_async_event().wait();
+      return i;
+    }));
+  }
+  runner.wait_for_next_eventloop_iteration();
+  event.set();
+  std::size_t finished = 0;
+  for (std::size_t i = 0; i < n; ++i) finished += tasks[i].wait() == i ? 1 : 0;
+  REQUIRE(finished == n);
+}

@@ -28,7 +28,10 @@ struct RunnerOptions {
   Timeout call_in_loop_timeout = Timeout::forever();
   // Usable stack bytes of each task's fiber.
   std::size_t stack_size = 256 * 1024;
-  // A no-access page below each fiber stack, so an overflow faults at once.
+  // A no-access page below each fiber stack, so an overflow faults at once,
+  // while the kernel's mappings are plentiful: guarded stacks of all runners
+  // together take at most a quarter of vm.max_map_count; further stacks have
+  // a canary instead, checked at every switch. False: canaries only.
   bool guard_pages = true;
   // The loop thread's name (also used in messages).
   std::string name = "threaded_async";

@@ -2,6 +2,8 @@
 //
 //   EventLoopTimeoutError  a blocking call ran out of time (says what and how long)
 //   CancelledError         the task was cancelled (by cancel() or by shutdown)
+//   ForcedThreadShutdown   thrown into stuck code by a forced stop (not a std::exception)
+//   ResourceError          memory, kernel mappings, a thread or a task's stack ran out
 //   ExceptionGroup         errors of tasks that nobody retrieved, raised when a runner closes
 //   UsageError             wrong use of the API; its subclasses say which kind:
 //     WouldDeadlockError   a thread-side wait called on the runner's own loop thread
@@ -30,6 +32,26 @@ class CancelledError : public std::runtime_error {
   // "the task was cancelled".
   CancelledError() : std::runtime_error("the task was cancelled") {}
   using std::runtime_error::runtime_error;
+};
+
+// A resource ran out: memory, the kernel's mappings, a thread for a runner, a
+// stack for a task. The message names what ran out and what changes it (an
+// option, a limit). Thrown by the call that needed it; a task whose stack
+// could not be made on the loop thread fails with it, and wait() rethrows it.
+class ResourceError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Thrown into the stuck code of a loop that is forced down, so that it unwinds:
+// its destructors run and the locks its RAII guards hold are released
+// (docs/stuck_loops.md says when a forced stop can do this). Like the seed's
+// ForcedThreadShutdown (a SystemExit), it is not a std::exception, so
+// `catch (const std::exception&)` lets it pass; a `catch (...)` that does not
+// rethrow it keeps the code stuck, and the stop then abandons the stack.
+class ForcedThreadShutdown {
+ public:
+  const char* what() const noexcept { return "the loop thread is being forced down"; }
 };
 
 // Wrong use of the API; its subclasses say which kind.

@@ -1,9 +1,10 @@
 // ta_scenario: runs a playground scenario natively.
 //
-//   ta_scenario [--json | --validate] [--trace] [--wall-time SECONDS] FILE
+//   ta_scenario [--json | --validate | --emit-cpp] [--trace] [--wall-time SECONDS] FILE
 //
 // Prints the scenario's output lines (or, with --json, the contract's result
-// object; with --validate, only the validation result). --trace also prints the
+// object; with --validate, only the validation result; with --emit-cpp, the
+// scenario as a C++ program, or on stderr why it has no C++ form). --trace also prints the
 // trace to stderr. FILE "-" reads standard input. Exit status: 0 when the run
 // (or validation) succeeded, 1 when it failed, 2 for wrong usage.
 #include <fstream>
@@ -17,14 +18,15 @@
 namespace {
 
 int usage() {
-  std::cerr << "usage: ta_scenario [--json | --validate] [--trace] [--wall-time SECONDS] FILE\n";
+  std::cerr << "usage: ta_scenario [--json | --validate | --emit-cpp] [--trace] "
+               "[--wall-time SECONDS] FILE\n";
   return 2;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  bool json = false, validate_only = false, trace = false;
+  bool json = false, validate_only = false, emit_cpp = false, trace = false;
   playground::Limits limits;
   std::string file;
   for (int i = 1; i < argc; ++i) {
@@ -33,6 +35,8 @@ int main(int argc, char** argv) {
       json = true;
     } else if (arg == "--validate") {
       validate_only = true;
+    } else if (arg == "--emit-cpp") {
+      emit_cpp = true;
     } else if (arg == "--trace") {
       trace = true;
     } else if (arg == "--wall-time" && i + 1 < argc) {
@@ -47,7 +51,7 @@ int main(int argc, char** argv) {
       return usage();
     }
   }
-  if (file.empty() || (json && validate_only)) return usage();
+  if (file.empty() || json + validate_only + emit_cpp > 1) return usage();
 
   std::string text;
   if (file == "-") {
@@ -63,6 +67,14 @@ int main(int argc, char** argv) {
     text = buf.str();
   }
 
+  if (emit_cpp) {
+    const playground::CppProgram program = playground::emit_cpp(text, limits);
+    std::cout << program.code;
+    for (const auto& e : program.errors) {
+      std::cerr << "error: " << (e.path.empty() ? "" : e.path + ": ") << e.message << "\n";
+    }
+    return program.ok ? 0 : 1;
+  }
   if (validate_only) {
     const auto errors = playground::validate(text, limits);
     std::cout << playground::validation_to_json(errors) << "\n";

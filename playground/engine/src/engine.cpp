@@ -54,7 +54,8 @@ std::string result_to_json(const Result& result) {
                      {"thread", e.thread},
                      {"task", e.task ? nlohmann::json(*e.task) : nlohmann::json(nullptr)},
                      {"event", e.event},
-                     {"detail", e.detail}});
+                     {"detail", e.detail},
+                     {"path", e.path}});
   }
   nlohmann::json out = {
       {"ok", result.ok},
@@ -71,6 +72,12 @@ std::string validation_to_json(const std::vector<Error>& errors) {
   nlohmann::json list = nlohmann::json::array();
   for (const Error& e : errors) list.push_back(error_json(e));
   return dump({{"ok", errors.empty()}, {"errors", std::move(list)}});
+}
+
+std::string cpp_to_json(const CppProgram& program) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const Error& e : program.errors) list.push_back(error_json(e));
+  return dump({{"ok", program.ok}, {"code", program.code}, {"errors", std::move(list)}});
 }
 
 }  // namespace playground

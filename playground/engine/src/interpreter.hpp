@@ -92,6 +92,15 @@ class Run : public std::enable_shared_from_this<Run> {
   // Output.
   void print(const std::string& line, const std::string& path);
   void trace(const char* event, std::string detail);
+  // The step the calling thread or task runs, for the trace's paths: set on
+  // entering a step (or body), given back to the enclosing one on leaving.
+  const std::string* enter_step(const std::string* path);
+  void leave_step(const std::string* previous) { enter_step(previous); }
+  struct StepScope {
+    Run& run;
+    const std::string* previous;
+    ~StepScope() { run.leave_step(previous); }
+  };
   std::string unique_task_name(const std::string& base);
 
   std::unique_ptr<Program> program_;
@@ -106,6 +115,8 @@ class Run : public std::enable_shared_from_this<Run> {
   std::vector<std::string> output_;
   std::vector<TraceEvent> trace_;
   bool trace_truncated_ = false;
+  // By the address of the thread's or task's name, which is unique while it runs.
+  std::map<const void*, const std::string*> current_step_;
   std::map<std::string, int> task_names_;
   std::optional<std::string> shutdown_type_;
 
@@ -121,5 +132,15 @@ class Run : public std::enable_shared_from_this<Run> {
   std::mutex abort_mutex_;
   std::optional<Error> abort_error_;
 };
+
+// The handle a variable holds, or TypeError (used by steps and expressions alike).
+template <class H>
+std::shared_ptr<H> Run::handle_of(const std::string& name, Frame& frame, const std::string& path,
+                                  const char* kind) {
+  Value v = lookup(name, frame, path);
+  if (const auto* h = v.get<std::shared_ptr<H>>()) return *h;
+  raise("TypeError", "'" + name + "' is " + repr(v) + " (" + type_name(v) + "), expected a " + kind,
+        path);
+}
 
 }  // namespace playground

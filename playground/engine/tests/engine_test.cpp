@@ -350,7 +350,7 @@ TEST_CASE("the schema lists exactly the engine's ops and operators") {
   CHECK(operators == playground::expr_names());
 }
 
-TEST_CASE("no input crashes validate or run_scenario") {
+TEST_CASE("no input crashes validate, emit_cpp or run_scenario") {
   // Mutations of the real scenarios: bytes changed, cut, repeated.
   std::mt19937 random(12345);
   Limits limits;
@@ -380,6 +380,9 @@ TEST_CASE("no input crashes validate or run_scenario") {
         }
       }
       CHECK_NOTHROW(validate(doc, limits));
+      const auto program = playground::emit_cpp(doc, limits);
+      CHECK(program.ok == !program.code.empty());
+      CHECK(program.ok == program.errors.empty());
       if (validate(doc, limits).empty() && runs < 40) {
         ++runs;
         CHECK_NOTHROW(run_scenario(doc, limits));
@@ -489,4 +492,23 @@ TEST_CASE("trace: a bounded trace says where it was cut") {
   REQUIRE(r.trace.size() == 11);
   CHECK(r.trace.back().event == "truncated");
   CHECK(r.trace[9].detail == "9");
+}
+
+TEST_CASE("each trace event names the step (or body) that was running") {
+  const Result r = run_scenario(scenario("background"));
+  REQUIRE(r.ok);
+  auto path_of = [&](const std::string& event, bool in_task) {
+    for (const auto& e : r.trace) {
+      if (e.event == event && e.task.has_value() == in_task) return e.path;
+    }
+    return std::string("(no such event)");
+  };
+  CHECK(path_of("created", false) == "/main/0/body/0");
+  CHECK(path_of("blocked", false) == "/main/0/body/1");
+  CHECK(path_of("print", false) == "/main/0/body/2");
+  CHECK(path_of("started", true) == "/tasks/foo");
+  CHECK(path_of("suspended", true) == "/tasks/foo/body/0");
+  // Leaving the with_runner step, the main thread is back at it.
+  CHECK(r.trace.back().event == "runner");
+  CHECK(r.trace.back().path == "/main/0");
 }

@@ -1,5 +1,5 @@
 // The engine as an Emscripten module for the playground page (see the contract
-// in docs/scenarios.md): ta_validate_scenario answers at once; ta_start_scenario
+// in docs/scenarios.md): ta_validate_scenario and ta_emit_cpp answer at once; ta_start_scenario
 // runs the scenario on a new pthread, so the calling (main JS) thread stays free
 // to serve the workers that runners start and stop, and hands the result to
 // Module.onScenarioResult(request_id, json) on the main JS thread.
@@ -29,6 +29,11 @@ extern "C" {
 // Returns malloc'd JSON {"ok": bool, "errors": [{"path", "message"}]}. Never blocks.
 EMSCRIPTEN_KEEPALIVE char* ta_validate_scenario(const char* json) {
   return copy_out(playground::validation_to_json(playground::validate(json ? json : "")));
+}
+
+// Returns malloc'd JSON {"ok": bool, "code": the C++ program, "errors": [{"path", "message"}]}.
+EMSCRIPTEN_KEEPALIVE char* ta_emit_cpp(const char* json) {
+  return copy_out(playground::cpp_to_json(playground::emit_cpp(json ? json : "")));
 }
 
 // Returns at once; the result JSON arrives later through Module.onScenarioResult.

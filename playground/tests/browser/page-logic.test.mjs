@@ -124,6 +124,28 @@ describe('buildLanes', () => {
     assert.equal(spinner.end, null);
   });
 
+  test('segments, marks and ends keep the path of the step that produced them', () => {
+    const at = (entry, path) => ({ ...entry, path });
+    const [main, worker] = buildLanes([
+      at(event(0, 'main', null, 'created', 'worker'), '/main/0/body/0'),
+      at(event(1, 'main', null, 'blocked', 'wait worker'), '/main/0/body/1'),
+      at(event(2, 'loop', 'worker', 'started'), '/tasks/worker'),
+      at(event(3, 'loop', 'worker', 'finished', 'returned 1'), '/tasks/worker'),
+      at(event(4, 'main', null, 'unblocked', 'wait worker'), '/main/0/body/1'),
+    ]);
+    assert.deepEqual(main.marks, [{ t: 0, event: 'created', detail: 'worker', path: '/main/0/body/0' }]);
+    assert.deepEqual(
+      main.segments.map((segment) => [segment.state, segment.path]),
+      [
+        ['running', '/main/0/body/0'],
+        ['waiting', '/main/0/body/1'],
+        ['running', '/main/0/body/1'],
+      ],
+    );
+    assert.equal(worker.segments[0].path, '/tasks/worker');
+    assert.equal(worker.end.path, '/tasks/worker');
+  });
+
   test('threads other than main get their own lanes, after main', () => {
     const lanes = buildLanes([
       event(0, 'worker-thread', null, 'put', 'q <- 1'),

@@ -127,8 +127,11 @@ after(
 // Opens the page at `path` (relative to baseUrl) and waits until the scenario
 // is loaded and the engine is ready. Errors the page throws fail the test when
 // it closes the page (closePage).
-async function openPage(path, { baseUrl = server.url, viewport = { width: 1400, height: 900 } } = {}) {
-  const page = await browser.newPage({ viewport });
+async function openPage(
+  path,
+  { baseUrl = server.url, viewport = { width: 1400, height: 900 }, ...contextOptions } = {},
+) {
+  const page = await browser.newPage({ viewport, ...contextOptions });
   page.setDefaultTimeout(PAGE_READY_MS);
   const problems = [];
   page.on('pageerror', (error) => problems.push(error.message));
@@ -145,7 +148,8 @@ async function openPage(path, { baseUrl = server.url, viewport = { width: 1400, 
   );
   await page.goto(new URL(path, baseUrl).href);
   await page.waitForSelector('body[data-page-state="loaded"]');
-  await page.waitForSelector('[data-testid="status"][data-kind="ready"]');
+  // Attached, not visible: embed mode hides the status bar.
+  await page.waitForSelector('[data-testid="status"][data-kind="ready"]', { state: 'attached' });
   page.problems = problems;
   return page;
 }
@@ -444,6 +448,330 @@ describe('sharing and hosting', () => {
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow}px`);
     await page.screenshot({ path: join(SCREENSHOTS, 'narrow.png'), fullPage: true });
+    await closePage(page);
+  });
+});
+
+// ---- the C++ view, themes, embedding, shortcuts, timeline to source ----------
+
+async function cppText(page) {
+  return page.evaluate(() => window.playground.cppText());
+}
+
+async function waitForCpp(page, state) {
+  await page.waitForSelector(`[data-testid="cpp-view"][data-state="${state}"]`, { timeout: PAGE_READY_MS });
+}
+
+// The relative luminance (0 black .. 1 white) of an element's background colour.
+async function backgroundLuminance(page, selector) {
+  return page.$eval(selector, (element) => {
+    const [r, g, b] = getComputedStyle(element)
+      .backgroundColor.match(/[\d.]+/g)
+      .map(Number)
+      .map((c) => c / 255);
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  });
+}
+
+describe('the C++ view', () => {
+  test(
+    'shows the scenario as a highlighted C++ program, copies it, and follows edits',
+    { timeout: TEST_MS },
+    async () => {
+      const page = await openPage('?example=background', {
+        permissions: ['clipboard-read', 'clipboard-write'],
+      });
+      assert.equal(await page.isVisible('[data-testid="cpp-view"]'), false);
+      await page.click('[data-testid="tab-cpp"]');
+      await waitForCpp(page, 'ok');
+      assert.equal(await page.isVisible('[data-testid="editor"]'), false);
+      const code = await cppText(page);
+      for (const line of [
+        '#include <threaded_async/threaded_async.hpp>',
+        'int foo() {',
+        '  ta::sleep(100ms);',
+        '  ta::AsyncRunner runner;',
+        '  auto background_task = runner.create_task(foo);',
+        '  int result = background_task.wait();',
+      ]) {
+        assert.ok(code.split('\n').includes(line), `the program has the line ${line}:\n${code}`);
+      }
+      const colours = await page.$$eval('[data-testid="cpp-code"] .cm-line span', (spans) => [
+        ...new Set(spans.map((span) => getComputedStyle(span).color)),
+      ]);
+      assert.ok(colours.length >= 4, `highlighted in several colours: ${colours}`);
+      await page.screenshot({ path: join(SCREENSHOTS, 'cpp-view.png'), fullPage: true });
+
+      await page.click('[data-testid="cpp-copy"]');
+      await page.waitForFunction(() =>
+        /copied/.test(document.querySelector('[data-testid="status"]').textContent),
+      );
+      assert.equal(await page.evaluate(() => navigator.clipboard.readText()), code);
+
+      await page.click('[data-testid="tab-json"]');
+      await replaceEditorText(page, (await editorText(page)).replaceAll('"foo"', '"compute"'));
+      await page.click('[data-testid="tab-cpp"]');
+      await page.waitForFunction(() => window.playground.cppText().includes('int compute() {'), null, {
+        timeout: PAGE_READY_MS,
+      });
+      await waitForCpp(page, 'ok');
+      assert.ok((await cppText(page)).includes('runner.create_task(compute);'));
+      await closePage(page);
+    },
+  );
+
+  test('a scenario with no faithful C++ form gets a message, never code', { timeout: TEST_MS }, async () => {
+    const page = await openPage('?example=background');
+    await replaceEditorText(page, '{"main": [{"op": "print", "value": {"floordiv": [-7, 2]}}]}');
+    await page.click('[data-testid="tab-cpp"]');
+    await waitForCpp(page, 'error');
+    assert.equal(await page.isVisible('[data-testid="cpp-code"]'), false);
+    assert.equal(await page.isDisabled('[data-testid="cpp-copy"]'), true);
+    const message = await page.textContent('[data-testid="cpp-error"]');
+    assert.match(message, /\/main\/0\/value/);
+    assert.match(message, /no C\+\+ form/);
+    await page.screenshot({ path: join(SCREENSHOTS, 'cpp-view-refused.png'), fullPage: true });
+    await closePage(page);
+  });
+
+  test('fits a narrow screen', { timeout: TEST_MS }, async () => {
+    const page = await openPage('?example=threads', { viewport: { width: 420, height: 900 } });
+    await page.click('[data-testid="tab-cpp"]');
+    await waitForCpp(page, 'ok');
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow}px`);
+    await page.screenshot({ path: join(SCREENSHOTS, 'cpp-view-narrow.png'), fullPage: true });
+    await closePage(page);
+  });
+});
+
+describe('dark mode', () => {
+  test('follows the system, and the toggle wins and is remembered', { timeout: TEST_MS }, async () => {
+    const page = await openPage('?example=events', { colorScheme: 'dark' });
+    assert.equal(await page.getAttribute('html', 'data-theme'), 'dark');
+    await runToEnd(page);
+    for (const selector of [
+      'body',
+      '[data-testid="editor"] .cm-editor',
+      '[data-testid="output"]',
+      '[data-testid="timeline"]',
+    ]) {
+      assert.ok((await backgroundLuminance(page, selector)) < 0.25, `${selector} is dark`);
+    }
+    await page.screenshot({ path: join(SCREENSHOTS, 'dark.png'), fullPage: true });
+    await page.setViewportSize({ width: 420, height: 900 });
+    await page.screenshot({ path: join(SCREENSHOTS, 'dark-narrow.png'), fullPage: true });
+    await page.setViewportSize({ width: 1400, height: 900 });
+
+    await page.click('[data-testid="theme-toggle"]');
+    assert.equal(await page.getAttribute('html', 'data-theme'), 'light');
+    assert.ok(
+      (await backgroundLuminance(page, '[data-testid="editor"] .cm-editor')) > 0.8,
+      'the editor is light',
+    );
+    await page.reload();
+    await page.waitForSelector('body[data-page-state="loaded"]');
+    assert.equal(await page.getAttribute('html', 'data-theme'), 'light', 'the choice outlives a reload');
+    await page.click('[data-testid="theme-toggle"]');
+    assert.equal(await page.getAttribute('html', 'data-theme'), 'dark');
+    await closePage(page);
+
+    const light = await openPage('?example=events', { colorScheme: 'light' });
+    assert.equal(await light.getAttribute('html', 'data-theme'), 'light');
+    assert.ok((await backgroundLuminance(light, '[data-testid="timeline"]')) > 0.8, 'the timeline is light');
+    await light.screenshot({ path: join(SCREENSHOTS, 'light.png'), fullPage: true });
+    await closePage(light);
+  });
+
+  test('the C++ view is dark too', { timeout: TEST_MS }, async () => {
+    const page = await openPage('?example=control-inversion', { colorScheme: 'dark' });
+    await page.click('[data-testid="tab-cpp"]');
+    await waitForCpp(page, 'ok');
+    assert.ok((await backgroundLuminance(page, '[data-testid="cpp-code"] .cm-editor')) < 0.25);
+    await page.screenshot({ path: join(SCREENSHOTS, 'cpp-view-dark.png'), fullPage: true });
+    await closePage(page);
+  });
+});
+
+describe('embed mode', () => {
+  for (const viewport of [
+    { width: 720, height: 760 },
+    { width: 420, height: 760 },
+  ]) {
+    test(
+      `?embed=1 shows the editor, output and timeline with Run, ${viewport.width} px wide`,
+      { timeout: TEST_MS },
+      async () => {
+        const page = await openPage('?example=events&embed=1', { viewport });
+        for (const hidden of [
+          '.brand',
+          '[data-testid="scenario-select"]',
+          '[data-testid="share"]',
+          '.statusbar',
+          '.tabs',
+        ]) {
+          assert.equal(await page.isVisible(hidden), false, `${hidden} is hidden`);
+        }
+        for (const shown of [
+          '[data-testid="editor"]',
+          '[data-testid="run"]',
+          '[data-testid="output"]',
+          '[data-testid="timeline"]',
+          '[data-testid="open-full"]',
+        ]) {
+          assert.equal(await page.isVisible(shown), true, `${shown} is shown`);
+        }
+        await runToEnd(page);
+        assert.equal(
+          (await page.textContent('[data-testid="output"]')).trimEnd(),
+          await expectedOutput('events'),
+        );
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow}px`);
+        await page.screenshot({ path: join(SCREENSHOTS, `embed-${viewport.width}.png`), fullPage: true });
+
+        const [full] = await Promise.all([
+          page.context().waitForEvent('page'),
+          page.click('[data-testid="open-full"]'),
+        ]);
+        await full.waitForSelector('body[data-page-state="loaded"]');
+        assert.equal(
+          await full.evaluate(() => document.body.dataset.embed),
+          undefined,
+          'the link opens the full page',
+        );
+        assert.equal(await full.evaluate(() => window.playground.editorText()), await editorText(page));
+        await full.close();
+        await closePage(page);
+      },
+    );
+  }
+});
+
+test(
+  'an iframe on a cross-origin isolated page runs the embedded playground',
+  { timeout: TEST_MS },
+  async () => {
+    const page = await browser.newPage({ viewport: { width: 900, height: 900 } });
+    const host = new URL('embed-host.html', server.url).href;
+    const frameUrl = new URL('?example=background&embed=1', server.url).href;
+    await page.route(host, (route) =>
+      route.fulfill({
+        contentType: 'text/html',
+        headers: {
+          'Cross-Origin-Opener-Policy': 'same-origin',
+          'Cross-Origin-Embedder-Policy': 'require-corp',
+        },
+        body: `<!doctype html><h1>A post</h1><iframe src="${frameUrl}" width="720" height="760" allow="cross-origin-isolated"></iframe>`,
+      }),
+    );
+    await page.goto(host);
+    const frame = page.frameLocator('iframe');
+    await frame
+      .locator('[data-testid="status"][data-kind="ready"]')
+      .waitFor({ state: 'attached', timeout: PAGE_READY_MS });
+    await frame.locator('[data-testid="run"]').click();
+    await frame.locator('[data-testid="output"][data-state="done"]').waitFor({ timeout: RUN_MS });
+    assert.equal(
+      (await frame.locator('[data-testid="output"]').textContent()).trimEnd(),
+      await expectedOutput('background'),
+    );
+    await page.screenshot({ path: join(SCREENSHOTS, 'embed-iframe.png'), fullPage: true });
+    await page.close();
+  },
+);
+
+describe('keyboard shortcuts', () => {
+  test(
+    '? lists the shortcuts (but types ? in the editor); Esc closes the list',
+    { timeout: TEST_MS },
+    async () => {
+      const page = await openPage('?example=background');
+      const dialog = '[data-testid="shortcuts"]';
+      assert.equal(await page.isVisible(dialog), false);
+      await page.click('.brand');
+      await page.keyboard.press('?');
+      await page.waitForSelector(`${dialog}[open]`);
+      const list = await page.textContent(dialog);
+      for (const words of ['Run the scenario', 'share link in the address bar', 'Show this list']) {
+        assert.ok(list.includes(words), `the list says ${words}`);
+      }
+      await page.screenshot({ path: join(SCREENSHOTS, 'shortcuts.png') });
+      await page.keyboard.press('Escape');
+      await page.waitForSelector(`${dialog}:not([open])`, { state: 'attached' });
+
+      await page.click('[data-testid="editor"] .cm-content');
+      await page.keyboard.press('ControlOrMeta+End');
+      await page.keyboard.press('?');
+      assert.ok((await editorText(page)).endsWith('?'));
+      assert.equal(await page.isVisible(dialog), false);
+      await closePage(page);
+    },
+  );
+
+  test(
+    'Ctrl/Cmd+S puts the share link in the address bar, in the editor or out of it',
+    { timeout: TEST_MS },
+    async () => {
+      const page = await openPage('?example=queues');
+      const hash = () => page.evaluate(() => location.hash);
+      assert.equal(await hash(), '');
+      await page.click('[data-testid="editor"] .cm-content');
+      await page.keyboard.press('ControlOrMeta+End');
+      await page.keyboard.insertText('\n');
+      await page.keyboard.press('ControlOrMeta+S');
+      const link = await page.evaluate(() => location.href);
+      assert.match(link, /#scenario=/);
+      assert.equal(decodeURIComponent((await hash()).slice('#scenario='.length)), await editorText(page));
+
+      await page.click('.brand');
+      await page.keyboard.press('ControlOrMeta+End');
+      await replaceEditorText(page, '{"main": [{"op": "print", "value": "saved"}]}');
+      await page.click('.brand');
+      await page.keyboard.press('ControlOrMeta+S');
+      assert.equal(decodeURIComponent((await hash()).slice('#scenario='.length)), await editorText(page));
+      await closePage(page);
+    },
+  );
+});
+
+describe('from the timeline to the source', () => {
+  test('clicking a bar or a mark selects its step; hovering shows it', { timeout: TEST_MS }, async () => {
+    const page = await openPage('?example=background');
+    await runToEnd(page);
+    const text = await editorText(page);
+    const printStep = '{"op": "print", "value": {"var": "result"}}';
+    assert.ok(text.includes(printStep));
+
+    // The print mark on the main thread's lane.
+    await page
+      .locator('[data-lane="thread"][data-name="main"] .mark[data-event="print"]')
+      .dispatchEvent('click');
+    assert.equal((await page.evaluate(() => window.playground.selection())).text, printStep);
+    assert.equal(await page.getAttribute('[data-testid="timeline-step"]', 'data-path'), '/main/0/body/2');
+
+    // The task's bar (a real pointer over it): the task's first step, the sleep.
+    const bar = page.locator('[data-lane="task"][data-name="foo"] .segment[data-state="waiting"]');
+    await bar.hover();
+    await page.waitForSelector('[data-testid="editor"] .cm-step-hover');
+    assert.equal(
+      await page.textContent('[data-testid="editor"] .cm-step-hover'),
+      '{"op": "sleep", "seconds": 0.1}',
+    );
+    assert.match(
+      await page.textContent('[data-testid="timeline-step"]'),
+      /^\/tasks\/foo\/body\/0: \{"op": "sleep"/,
+    );
+    await page.screenshot({ path: join(SCREENSHOTS, 'timeline-hover.png'), fullPage: true });
+    await bar.click();
+    assert.equal(
+      (await page.evaluate(() => window.playground.selection())).text,
+      '{"op": "sleep", "seconds": 0.1}',
+    );
+
+    // The task's end: the task's body.
+    await page.locator('[data-lane="task"][data-name="foo"] .end').click();
+    assert.match((await page.evaluate(() => window.playground.selection())).text, /^"foo": \{/);
     await closePage(page);
   });
 });

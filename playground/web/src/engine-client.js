@@ -90,6 +90,11 @@ export class EngineClient {
     return this.request('validate', text);
   }
 
+  // Resolves to {ok, code, errors: [{path, message}]}: the scenario as a C++ program.
+  emitCpp(text) {
+    return this.request('emit_cpp', text);
+  }
+
   // Resolves to the engine's result {ok, output, trace, error, shutdown_type}.
   run(text) {
     return this.request('run', text);

@@ -2,8 +2,10 @@
 // loads the wasm scenario engine and answers the page's messages.
 //
 //   page -> worker  {type: 'validate', id, text}   {type: 'run', id, text}
+//                   {type: 'emit_cpp', id, text}
 //   worker -> page  {type: 'ready'}
 //                   {type: 'validated', id, result: {ok, errors}}
+//                   {type: 'cpp', id, result: {ok, code, errors}}
 //                   {type: 'result', id, result}   (the engine's result JSON)
 //                   {type: 'failed', id, message}  (a call into the engine threw)
 //                   {type: 'crashed', message}     (the engine did not load, or aborted)
@@ -18,8 +20,9 @@ const ENGINE_SCRIPT = new URL('playground_engine.js', ENGINE_DIR).href;
 let engine = null;
 const queued = [];
 
-function validate(text) {
-  const pointer = engine.ccall('ta_validate_scenario', 'number', ['string'], [text]);
+// Calls one of the engine's functions that return malloc'd JSON.
+function callJson(name, text) {
+  const pointer = engine.ccall(name, 'number', ['string'], [text]);
   try {
     return JSON.parse(engine.UTF8ToString(pointer));
   } finally {
@@ -30,7 +33,10 @@ function validate(text) {
 function handle(message) {
   try {
     if (message.type === 'validate') {
-      self.postMessage({ type: 'validated', id: message.id, result: validate(message.text) });
+      const result = callJson('ta_validate_scenario', message.text);
+      self.postMessage({ type: 'validated', id: message.id, result });
+    } else if (message.type === 'emit_cpp') {
+      self.postMessage({ type: 'cpp', id: message.id, result: callJson('ta_emit_cpp', message.text) });
     } else if (message.type === 'run') {
       engine.ccall('ta_start_scenario', null, ['number', 'string'], [message.id, message.text]);
     }

@@ -1,13 +1,19 @@
 // The playground page: pick or edit a scenario, run it in the engine's worker,
-// and show its output, its errors and its timeline.
+// and show its output, its errors and its timeline, and the scenario as the
+// C++ program a user of the library would write.
+//
+// ?example=SLUG opens an example, #scenario=... a shared scenario, ?embed=1
+// shows only the editor, output and timeline (for an iframe).
 
+import { cpp } from '@codemirror/lang-cpp';
 import { json, jsonLanguage } from '@codemirror/lang-json';
 import { lintGutter, setDiagnostics } from '@codemirror/lint';
-import { Compartment, EditorSelection, Prec } from '@codemirror/state';
-import { EditorView, keymap } from '@codemirror/view';
+import { Compartment, EditorSelection, EditorState, Prec, StateEffect, StateField } from '@codemirror/state';
+import { Decoration, EditorView, keymap, lineNumbers } from '@codemirror/view';
 import { basicSetup } from 'codemirror';
 
 import { scenarioCompletion } from './completion.js';
+import { pageTheme, setEditorDark } from './editor-theme.js';
 import { EngineClient, StoppedError } from './engine-client.js';
 import { ensureIsolation } from './isolation.js';
 import { lineColumn, locatePointer, parseWithLocations } from './json-locate.js';
@@ -15,6 +21,9 @@ import { renderTimeline } from './timeline.js';
 
 const VALIDATE_DELAY_MS = 300;
 const SHARE_PREFIX = '#scenario=';
+const THEME_KEY = 'threaded_async.playground.theme';
+const EMBED = new URLSearchParams(location.search).get('embed') === '1';
+const DARK_QUERY = matchMedia('(prefers-color-scheme: dark)');
 
 const byTestId = (id) => document.querySelector(`[data-testid="${id}"]`);
 const ui = {
@@ -30,6 +39,16 @@ const ui = {
   status: byTestId('status'),
   runInfo: byTestId('run-info'),
   description: byTestId('scenario-description'),
+  tabs: [...document.querySelectorAll('[role="tab"]')],
+  cppView: byTestId('cpp-view'),
+  cppHost: byTestId('cpp-code'),
+  cppCopy: byTestId('cpp-copy'),
+  cppError: byTestId('cpp-error'),
+  themeToggle: byTestId('theme-toggle'),
+  shortcuts: byTestId('shortcuts'),
+  shortcutsButton: byTestId('shortcuts-button'),
+  openFull: byTestId('open-full'),
+  timelineStep: byTestId('timeline-step'),
 };
 
 const state = {
@@ -38,6 +57,10 @@ const state = {
   validateTimer: null,
   running: false,
   lastResult: null,
+  cppTicket: 0,
+  // The text of the last run, with its JSON Pointer spans: the timeline's paths point into it.
+  ranText: null,
+  ranSpans: null,
 };
 
 let engine = null;
@@ -49,9 +72,57 @@ window.playground = {
     return state.lastResult;
   },
   editorText: () => editorText(),
+  cppText: () => cppView.state.doc.toString(),
+  selection: () => {
+    const { from, to } = editor.state.selection.main;
+    return { from, to, text: editor.state.sliceDoc(from, to) };
+  },
 };
 
+// ---- theme --------------------------------------------------------------------
+
+// The remembered choice, else the system's.
+function currentTheme() {
+  const saved = localStorage.getItem(THEME_KEY);
+  if (saved === 'light' || saved === 'dark') return saved;
+  return DARK_QUERY.matches ? 'dark' : 'light';
+}
+
+function applyTheme() {
+  const theme = currentTheme();
+  document.documentElement.dataset.theme = theme;
+  const other = theme === 'dark' ? 'light' : 'dark';
+  ui.themeToggle.textContent = theme === 'dark' ? '☀' : '☾';
+  ui.themeToggle.title = `Switch to the ${other} theme`;
+  ui.themeToggle.setAttribute('aria-label', `Switch to the ${other} theme`);
+  for (const view of [editor, cppView]) setEditorDark(view, theme === 'dark');
+}
+
+function toggleTheme() {
+  localStorage.setItem(THEME_KEY, currentTheme() === 'dark' ? 'light' : 'dark');
+  applyTheme();
+}
+
 // ---- editor ---------------------------------------------------------------
+
+// The step under the pointer in the timeline, marked in the editor.
+const hoverStep = StateEffect.define();
+const stepMark = Decoration.mark({ class: 'cm-step-hover' });
+const stepHover = StateField.define({
+  create: () => Decoration.none,
+  update(marks, transaction) {
+    for (const effect of transaction.effects) {
+      if (effect.is(hoverStep)) {
+        const range = effect.value;
+        return range && range.to > range.from
+          ? Decoration.set([stepMark.range(range.from, range.to)])
+          : Decoration.none;
+      }
+    }
+    return transaction.docChanged ? Decoration.none : marks.map(transaction.changes);
+  },
+  provide: (field) => EditorView.decorations.from(field),
+});
 
 // Completion from the schema, set once the schema has loaded.
 const completion = new Compartment();
@@ -71,6 +142,8 @@ const editor = new EditorView({
       ]),
     ),
     basicSetup,
+    pageTheme(document.documentElement.dataset.theme === 'dark'),
+    stepHover,
     json(),
     completion.of([]),
     lintGutter(),
@@ -85,6 +158,18 @@ const editor = new EditorView({
 function editorText() {
   return editor.state.doc.toString();
 }
+
+// The C++ view: read-only, highlighted, filled by the engine's generator.
+const cppView = new EditorView({
+  parent: ui.cppHost,
+  extensions: [
+    lineNumbers(),
+    pageTheme(document.documentElement.dataset.theme === 'dark'),
+    cpp(),
+    EditorState.readOnly.of(true),
+    EditorView.contentAttributes.of({ 'aria-label': 'The scenario as a C++ program' }),
+  ],
+});
 
 function setEditorText(text) {
   editor.dispatch({
@@ -179,11 +264,82 @@ async function checkDocument(text) {
 
 function scheduleValidation() {
   clearTimeout(state.validateTimer);
+  ui.cppView.dataset.state = 'pending';
   state.validateTimer = setTimeout(validateNow, VALIDATE_DELAY_MS);
+}
+
+// ---- the C++ view -------------------------------------------------------------
+
+async function updateCpp(text) {
+  const ticket = ++state.cppTicket;
+  ui.cppView.dataset.state = 'pending';
+  if (!engine?.ready) return;
+  let answer;
+  const parsed = parseWithLocations(text);
+  if (!parsed.ok) {
+    answer = {
+      ok: false,
+      code: '',
+      errors: [{ path: '', message: `not valid JSON: ${parsed.error.message}` }],
+    };
+  } else {
+    try {
+      answer = await engine.emitCpp(text);
+    } catch (error) {
+      if (error instanceof StoppedError) return;
+      answer = { ok: false, code: '', errors: [{ path: '', message: String(error.message) }] };
+    }
+  }
+  if (ticket !== state.cppTicket || text !== editorText()) return;
+  if (answer.ok) {
+    cppView.dispatch({ changes: { from: 0, to: cppView.state.doc.length, insert: answer.code } });
+  }
+  ui.cppError.replaceChildren();
+  ui.cppError.hidden = answer.ok;
+  ui.cppHost.hidden = !answer.ok;
+  ui.cppCopy.disabled = !answer.ok;
+  if (!answer.ok) {
+    const heading = document.createElement('h2');
+    heading.textContent = 'This scenario has no C++ program to show';
+    const list = document.createElement('ul');
+    for (const error of answer.errors) {
+      const item = document.createElement('li');
+      if (error.path) {
+        const path = document.createElement('code');
+        path.className = 'error-path';
+        path.textContent = error.path;
+        item.append(path, ': ');
+      }
+      item.append(error.message);
+      list.append(item);
+    }
+    ui.cppError.append(heading, list);
+  }
+  ui.cppView.dataset.state = answer.ok ? 'ok' : 'error';
+}
+
+function showView(view) {
+  for (const tab of ui.tabs) tab.setAttribute('aria-selected', String(tab.dataset.view === view));
+  ui.editorHost.hidden = view !== 'json';
+  ui.cppView.hidden = view !== 'cpp';
+  if (view === 'cpp') cppView.requestMeasure();
+}
+
+async function copyCpp() {
+  const code = cppView.state.doc.toString();
+  try {
+    await navigator.clipboard.writeText(code);
+    setStatus('ready', 'C++ program copied to the clipboard');
+  } catch {
+    cppView.dispatch({ selection: EditorSelection.range(0, code.length) });
+    cppView.focus();
+    setStatus('ready', 'The C++ program is selected: copy it with Ctrl+C');
+  }
 }
 
 async function validateNow() {
   const ticket = ++state.validation;
+  updateCpp(editorText());
   try {
     const check = await checkDocument(editorText());
     if (ticket === state.validation && check.text === editorText()) {
@@ -210,6 +366,8 @@ function setRunning(running) {
 
 function showResult(result, text, spans, elapsedMs) {
   state.lastResult = result;
+  state.ranText = text;
+  state.ranSpans = spans;
   ui.output.textContent = (result.output ?? []).join('\n');
   ui.output.dataset.state = 'done';
   renderTimeline(ui.timeline, result.trace ?? []);
@@ -334,6 +492,51 @@ async function shareScenario() {
   }
 }
 
+// Ctrl/Cmd+S: the share link goes to the address bar (to copy or bookmark).
+function shareInAddressBar() {
+  history.replaceState(null, '', shareLink());
+  setStatus('ready', 'The share link is in the address bar');
+}
+
+function openShortcuts() {
+  if (!ui.shortcuts.open) ui.shortcuts.showModal();
+}
+
+// ---- from the timeline to the source --------------------------------------------
+
+// The step a timeline element came from, as a range of the editor's text, if
+// the editor still holds the text that ran.
+function stepRange(target) {
+  const element = target.closest?.('[data-path]');
+  if (!element || !element.dataset.path || state.ranText === null || state.ranText !== editorText()) {
+    return null;
+  }
+  const span = locatePointer(state.ranSpans, element.dataset.path);
+  return { ...span, path: element.dataset.path };
+}
+
+function describeStep(range) {
+  const source = editorText().slice(range.from, range.to).replace(/\s+/g, ' ');
+  return `${range.path}: ${source.length > 140 ? `${source.slice(0, 140)}…` : source}`;
+}
+
+function hoverTimeline(event) {
+  const range = stepRange(event.target);
+  editor.dispatch({ effects: hoverStep.of(range) });
+  if (range) ui.timelineStep.textContent = describeStep(range);
+  ui.timelineStep.dataset.path = range?.path ?? '';
+}
+
+function clickTimeline(event) {
+  const range = stepRange(event.target);
+  if (!range) return;
+  showView('json');
+  editor.dispatch({ selection: EditorSelection.range(range.from, range.to), scrollIntoView: true });
+  editor.focus();
+  ui.timelineStep.textContent = describeStep(range);
+  ui.timelineStep.dataset.path = range.path;
+}
+
 function fillPicker() {
   const shared = document.createElement('option');
   shared.value = 'shared';
@@ -355,10 +558,28 @@ function fillPicker() {
 }
 
 async function start() {
+  if (EMBED) {
+    document.body.dataset.embed = 'true';
+    ui.openFull.hidden = false;
+  }
+  applyTheme();
   if (/Mac|iPhone|iPad/.test(navigator.platform)) {
     ui.run.querySelector('kbd').textContent = '⌘ ↵';
     ui.run.title = 'Run (⌘+Enter)';
+    for (const key of document.querySelectorAll('kbd[data-mod]')) key.textContent = '⌘';
   }
+  DARK_QUERY.addEventListener('change', applyTheme);
+  ui.themeToggle.addEventListener('click', toggleTheme);
+  ui.shortcutsButton.addEventListener('click', openShortcuts);
+  for (const tab of ui.tabs) tab.addEventListener('click', () => showView(tab.dataset.view));
+  ui.cppCopy.addEventListener('click', copyCpp);
+  ui.timeline.addEventListener('mouseover', hoverTimeline);
+  ui.timeline.addEventListener('mouseleave', () => editor.dispatch({ effects: hoverStep.of(null) }));
+  ui.timeline.addEventListener('click', clickTimeline);
+  // The full page opens with the scenario as it is now.
+  ui.openFull.addEventListener('click', () => {
+    ui.openFull.href = shareLink();
+  });
   setRunning(false);
   renderTimeline(ui.timeline, null);
   setStatus('loading', 'Loading…');
@@ -381,9 +602,19 @@ async function start() {
     await loadExample(slug);
   });
   document.addEventListener('keydown', (event) => {
-    if (event.key === 'Enter' && (event.ctrlKey || event.metaKey) && !editor.hasFocus) {
+    const mod = event.ctrlKey || event.metaKey;
+    if (event.key === 'Enter' && mod && !editor.hasFocus) {
       event.preventDefault();
       runScenario();
+    } else if (event.key.toLowerCase() === 's' && mod && !event.altKey && !event.shiftKey) {
+      event.preventDefault();
+      shareInAddressBar();
+    } else if (event.key === '?' && !mod && !event.altKey && !editor.hasFocus && !ui.shortcuts.open) {
+      const typing = event.target.closest?.('input, select, textarea, [contenteditable="true"]');
+      if (!typing) {
+        event.preventDefault();
+        openShortcuts();
+      }
     }
   });
   window.addEventListener('hashchange', () => {

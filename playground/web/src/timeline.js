@@ -2,7 +2,9 @@
 // (the main thread first) and one lane per task, drawn from a run's trace.
 // A lane shows when its thread or task ran, when it waited (a task suspended,
 // a thread blocked) and how a task ended; other trace events (created, set,
-// put, get, print, ...) are marks on it.
+// put, get, print, ...) are marks on it. Each bar, mark and end carries the
+// JSON Pointer of the step that produced it (data-path), for the page to
+// select that step in the editor.
 
 const RUN_EVENTS = new Set(['started', 'resumed', 'unblocked', 'timed_out']);
 const WAIT_EVENTS = new Set(['suspended', 'blocked']);
@@ -10,13 +12,19 @@ const END_EVENTS = new Set(['finished', 'cancelled', 'failed']);
 // Events that change the state and are worth a mark of their own too.
 const MARKED_RUN_EVENTS = new Set(['timed_out']);
 
+// The step an entry came from, if the trace says.
+function where(entry) {
+  return entry.path ? { path: entry.path } : {};
+}
+
 function laneKey(entry) {
   return entry.task == null ? `thread:${entry.thread}` : `task:${entry.task}`;
 }
 
 // Groups the trace into lanes: [{kind, name, segments: [{state, from, to,
-// detail?, unfinished?}], marks: [{t, event, detail}], end: {t, event,
-// detail} | null}], the main thread first, then other threads, then tasks,
+// path?, detail?, unfinished?}], marks: [{t, event, detail, path?}], end:
+// {t, event, detail, path?} | null}] (path: the step that opened the segment
+// or made the mark, when the trace has it), the main thread first, then other threads, then tasks,
 // each in order of appearance. A lane runs from its first event; a thread's
 // lane ends at its last event, a task that never ended runs to the end of the
 // trace (unfinished).
@@ -41,21 +49,21 @@ export function buildLanes(trace) {
     state.last = entry.t_ms;
     const open = (segment) => {
       if (state.open) lane.segments.push({ ...state.open, to: entry.t_ms });
-      state.open = segment && { ...segment, from: entry.t_ms };
+      state.open = segment && { ...segment, from: entry.t_ms, ...where(entry) };
     };
     if (RUN_EVENTS.has(entry.event)) {
       open({ state: 'running' });
       if (MARKED_RUN_EVENTS.has(entry.event)) {
-        lane.marks.push({ t: entry.t_ms, event: entry.event, detail: entry.detail });
+        lane.marks.push({ t: entry.t_ms, event: entry.event, detail: entry.detail, ...where(entry) });
       }
     } else if (WAIT_EVENTS.has(entry.event)) {
       open({ state: 'waiting', detail: entry.detail });
     } else if (END_EVENTS.has(entry.event)) {
       open(null);
-      lane.end = { t: entry.t_ms, event: entry.event, detail: entry.detail };
+      lane.end = { t: entry.t_ms, event: entry.event, detail: entry.detail, ...where(entry) };
     } else {
       if (!state.open && !lane.end) open({ state: 'running' });
-      lane.marks.push({ t: entry.t_ms, event: entry.event, detail: entry.detail });
+      lane.marks.push({ t: entry.t_ms, event: entry.event, detail: entry.detail, ...where(entry) });
     }
   }
   for (const [key, lane] of lanes) {
@@ -139,6 +147,7 @@ export function renderTimeline(container, trace) {
       track.append(
         element('div', `segment segment-${segment.state}${segment.unfinished ? ' unfinished' : ''}`, {
           'data-state': segment.state,
+          'data-path': segment.path ?? '',
           style: `left:${x(segment.from)};width:${width(segment.from, segment.to)}`,
           title,
         }),
@@ -148,6 +157,7 @@ export function renderTimeline(container, trace) {
       track.append(
         element('div', 'mark', {
           'data-event': mark.event,
+          'data-path': mark.path ?? '',
           style: `left:${x(mark.t)}`,
           title: `${describe(mark.event, mark.detail)} at ${formatMs(mark.t)}`,
         }),
@@ -157,6 +167,7 @@ export function renderTimeline(container, trace) {
       track.append(
         element('div', `end end-${lane.end.event}`, {
           'data-event': lane.end.event,
+          'data-path': lane.end.path ?? '',
           style: `left:${x(lane.end.t)}`,
           title: `${describe(lane.end.event, lane.end.detail)} at ${formatMs(lane.end.t)}`,
         }),

@@ -138,8 +138,9 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
   std::uint64_t iteration() const noexcept { return iteration_.load(std::memory_order_relaxed); }
   // True while the loop sleeps for lack of work.
   bool idle() const noexcept { return sleeping_.load(std::memory_order_relaxed); }
-  // Who holds the loop now and since when. Any thread.
-  StuckLoopReport stuck_report();
+  // Who holds the loop now and since when, and with `with_stack` where its
+  // code is (the loop thread is sampled: blocks up to 100 ms). Any thread.
+  StuckLoopReport stuck_report(bool with_stack = false);
 
  private:
   friend class TaskBase;
@@ -150,18 +151,23 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
   struct IterationMarker;
 
   static void thread_body(void* self);
+  // Makes `loop` this thread's current loop (adopting a forced-down one); returns the previous.
+  static EventLoop* exchange_current(EventLoop* loop) noexcept;
   void run();
   void drain_inbox();
   void fire_timers();
   void run_ready();
   void idle_wait();
   void resume(TaskBase* task);
+  bool start_fiber(TaskBase* task) noexcept;
   TaskBase* take_successor();
   void finish(TaskBase* task);
   void register_task(TaskBase* task);
   void cancel_on_loop(TaskBase* task);
   void begin_shutdown();
-  void after_stop(bool loop_thread_gone, bool forced);
+  ForceOutcome force_down(Timeout exit_timeout);
+  void after_stop(bool loop_thread_gone, bool abandoned);
+  void abandon_running_call();
   void adopt_and_unwind();
   TaskRef<TaskBase> probe_running_task();
   WaitStatus wait_thread(std::unique_lock<WaitLock>& lock, Waiter& waiter,

@@ -2,12 +2,13 @@
 //
 // The platform part of a runner: start a thread, wait for it to end, and bring
 // it down when it is stuck. native/loop_thread_posix.cpp interrupts the thread
-// with a signal and abandons the stuck stack; wasm/loop_thread_emscripten.cpp
-// terminates the worker.
+// with signals until the stuck code is at a safe point, then unwinds it or
+// abandons its stack; wasm/loop_thread_emscripten.cpp terminates the worker.
 #pragma once
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "threaded_async/timeout.hpp"
 
@@ -24,9 +25,17 @@ bool platform_may_block() noexcept;
 bool platform_fibers_may_change_threads() noexcept;
 
 // True while the calling loop thread runs a task or a call_in_loop function,
-// as opposed to the loop's own bookkeeping. A forced stop escapes only from
-// the former. Async-signal-safe.
+// and not the library's own code on its behalf (the loop's bookkeeping, a
+// primitive's lock). A forced stop takes the thread only then. Async-signal-safe.
 bool loop_is_running_user_code() noexcept;
+
+// How a forced stop ended.
+enum class ForceOutcome {
+  kUnwound,    // the stuck code is unwinding from ForcedThreadShutdown; the loop goes on
+  kAbandoned,  // the stuck code's stack was abandoned and the thread has ended
+  kEnded,      // the thread ended by itself meanwhile
+  kFailed,     // no safe moment came: the thread is left running untouched
+};
 
 class LoopThread {
  public:
@@ -40,9 +49,14 @@ class LoopThread {
 
   // Blocks until the thread has ended or `deadline` passed; true if it ended.
   virtual bool join_until(Clock::time_point deadline) = 0;
-  // Brings a stuck thread down: its current stack is abandoned, not unwound.
-  // Returns false where the platform has no way to try. Does not block.
-  virtual bool force_stop() = 0;
+  // Brings a stuck thread down, blocking until the stuck code unwinds, the
+  // thread is gone, or `deadline` passed (kFailed). `may_unwind` false: the
+  // stack is abandoned, never unwound.
+  virtual ForceOutcome force_stop(Clock::time_point deadline, bool may_unwind) = 0;
+  // Samples the stack of the thread's running code now: one line per frame,
+  // innermost first ("spin_forever() +0x1c in ./app"). Blocks for at most
+  // `timeout`; empty if the thread did not answer or the platform cannot tell.
+  virtual std::vector<std::string> sample_stack(Clock::duration timeout) = 0;
   // Forgets a thread that could not be stopped; it keeps running on its own.
   virtual void detach() = 0;
 };

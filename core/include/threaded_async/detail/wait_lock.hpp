@@ -18,22 +18,28 @@ namespace threaded_async::detail {
 
 class WaitLock {
  public:
-  // Blocks until the lock is free.
+  // Blocks until the lock is free. The count goes up first and down last, so
+  // that it is never below the number of WaitLocks the thread really holds:
+  // a forced stop reads it (held_by_this_thread) to keep out of them.
   void lock() {
-    mutex_.lock();
     ++tls_held_;
+    mutex_.lock();
   }
   // Never blocks.
   bool try_lock() {
-    if (!mutex_.try_lock()) return false;
     ++tls_held_;
-    return true;
+    if (mutex_.try_lock()) return true;
+    --tls_held_;
+    return false;
   }
   // Makes the wakes collected meanwhile if this was the last WaitLock held.
   void unlock() {
     mutex_.unlock();
     if (--tls_held_ == 0 && tls_pending_count_ != 0) flush();
   }
+
+  // True while the calling thread holds (or is taking) a WaitLock. Async-signal-safe.
+  static bool held_by_this_thread() noexcept { return tls_held_ != 0; }
 
   // Wakes one thread sleeping on `word`: when the calling thread lets go of the
   // last WaitLock it holds, or now if it holds none. Only the address is used

@@ -44,6 +44,7 @@ struct TraceEvent {
   std::optional<std::string> task;  // the task it happened in, if any
   std::string event;  // started, suspended, resumed, finished, cancelled, failed, set, ...
   std::string detail;
+  std::string path;  // JSON Pointer of the step (or body) that was running; "" if none
 };
 
 struct Result {
@@ -61,9 +62,22 @@ std::vector<Error> validate(const std::string& json, const Limits& limits = {});
 // ended (bounded by limits.wall_time_s plus runner shutdown). Never throws.
 Result run_scenario(const std::string& json, const Limits& limits = {});
 
+// The scenario as the C++ program a user of threaded_async would write: tasks
+// as functions, with_runner / with_server as AsyncRunner / Server scopes, the
+// library's Event, Queue, Future and Client. A scenario with no faithful C++
+// form gets errors (path and message) instead of code. Never throws.
+struct CppProgram {
+  bool ok = false;
+  std::string code;
+  std::vector<Error> errors;
+};
+CppProgram emit_cpp(const std::string& json, const Limits& limits = {});
+
 // The contract's JSON forms: {"ok", "output", "trace", "error", "shutdown_type"}
 // and {"ok", "errors": [{"path", "message"}]}.
 std::string result_to_json(const Result& result);
 std::string validation_to_json(const std::vector<Error>& errors);
+// {"ok", "code", "errors": [{"path", "message"}]}.
+std::string cpp_to_json(const CppProgram& program);
 
 }  // namespace playground

@@ -1,0 +1,491 @@
+// Where a forced stop may take a stuck loop thread (see safe_point.hpp).
+#include "native/safe_point.hpp"
+
+#include <cxxabi.h>
+#include <dlfcn.h>
+#include <link.h>
+#include <unwind.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <typeinfo>
+
+#include "threaded_async/errors.hpp"
+
+namespace threaded_async::detail {
+namespace {
+
+struct Range {
+  std::uintptr_t begin;
+  std::uintptr_t end;
+};
+
+bool contains(const Range* ranges, int count, std::uintptr_t pc) noexcept {
+  for (int i = 0; i < count; ++i) {
+    if (pc >= ranges[i].begin && pc < ranges[i].end) return true;
+  }
+  return false;
+}
+
+// Filled once by safe_points_init, read by signal handlers afterwards.
+constexpr int kMaxRuntimeRanges = 64;
+Range runtime_code[kMaxRuntimeRanges];
+int runtime_code_count = 0;
+constexpr int kMaxHarmless = 160;
+Range harmless_calls[kMaxHarmless];
+int harmless_count = 0;
+// Runtime functions that may throw, by the C++ ABI: the caller's unwind table
+// describes its state at a call to one (at a call the compiler knew cannot
+// throw, such as free or operator delete, it may not).
+constexpr int kMaxThrowing = 96;
+Range throwing_calls[kMaxThrowing];
+int throwing_count = 0;
+Range libstdcxx_code[8];
+int libstdcxx_count = 0;
+
+// The runtime's objects, by the start of their file names. Code in them may
+// hold a lock of theirs at any instruction.
+constexpr const char* kRuntimeObjects[] = {
+    "libc.so",  "ld-linux", "libstdc++.so", "libgcc_s.so", "libm.so",    "libpthread",
+    "libdl.so", "librt.so", "libasan.so",   "libubsan.so", "libtsan.so", "liblsan.so",
+};
+
+// Calls that block in the kernel and hold no lock of the runtime while they
+// do, anywhere in their code: leaving them abandoned or unwinding them leaks
+// nothing the rest of the process needs. With the sanitizers, both the
+// interceptor and libc's function.
+constexpr const char* kHarmlessCalls[] = {
+    "read",
+    "write",
+    "readv",
+    "writev",
+    "pread",
+    "pwrite",
+    "pread64",
+    "pwrite64",
+    "recv",
+    "recvfrom",
+    "recvmsg",
+    "send",
+    "sendto",
+    "sendmsg",
+    "accept",
+    "accept4",
+    "connect",
+    "poll",
+    "ppoll",
+    "select",
+    "pselect",
+    "epoll_wait",
+    "epoll_pwait",
+    "nanosleep",
+    "clock_nanosleep",
+    "usleep",
+    "sleep",
+    "pause",
+    "sigsuspend",
+    "sigwaitinfo",
+    "sigtimedwait",
+    "waitpid",
+    "wait4",
+    "waitid",
+    "syscall",
+    "sched_yield",
+    // std::this_thread::sleep_for's out-of-line part: a nanosleep loop.
+    "_ZNSt11this_thread11__sleep_forENSt6chrono8durationIlSt5ratioILl1ELl1EEEENS1_IlS2_"
+    "ILl1ELl1000000000EEEE",
+};
+
+// The C library's functions that may throw (cancellation points, which
+// glibc does not declare nothrow) and that take a lock: stdio.
+constexpr const char* kThrowingCalls[] = {
+    "printf",        "fprintf",       "vprintf",        "vfprintf",    "dprintf",
+    "vdprintf",      "puts",          "fputs",          "fputc",       "putc",
+    "putchar",       "fwrite",        "fread",          "fgets",       "fgetc",
+    "getc",          "getchar",       "fflush",         "fopen",       "fclose",
+    "fscanf",        "scanf",         "getline",        "getdelim",    "__printf_chk",
+    "__fprintf_chk", "__vprintf_chk", "__vfprintf_chk", "__fgets_chk", "__fread_chk",
+};
+
+// libstdc++'s functions that cannot throw and that user code calls out of line.
+constexpr const char* kNothrowLibstdcxx[] = {
+    "_ZdlPv",
+    "_ZdlPvm",
+    "_ZdaPv",
+    "_ZdaPvm",
+    "_ZdlPvSt11align_val_t",
+    "_ZdlPvmSt11align_val_t",
+    "_ZdaPvSt11align_val_t",
+    "_ZdaPvmSt11align_val_t",
+};
+constexpr int kMaxNothrow = 16;
+Range nothrow_libstdcxx[kMaxNothrow];
+int nothrow_count = 0;
+
+const char* base_name(const char* path) {
+  const char* base = std::strrchr(path, '/');
+  return base != nullptr ? base + 1 : path;
+}
+
+bool is_runtime_object(const char* path) {
+  const char* base = base_name(path);
+  for (const char* prefix : kRuntimeObjects) {
+    if (std::strncmp(base, prefix, std::strlen(prefix)) == 0) return true;
+  }
+  return false;
+}
+
+int add_runtime_object(dl_phdr_info* info, std::size_t, void*) {
+  if (info->dlpi_name == nullptr || !is_runtime_object(info->dlpi_name)) return 0;
+  const bool libstdcxx = std::strncmp(base_name(info->dlpi_name), "libstdc++.so", 12) == 0;
+  for (int i = 0; i < info->dlpi_phnum; ++i) {
+    const ElfW(Phdr)& ph = info->dlpi_phdr[i];
+    if (ph.p_type != PT_LOAD || (ph.p_flags & PF_X) == 0) continue;
+    if (runtime_code_count == kMaxRuntimeRanges) return 1;
+    const std::uintptr_t begin = info->dlpi_addr + ph.p_vaddr;
+    runtime_code[runtime_code_count++] = {begin, begin + ph.p_memsz};
+    if (libstdcxx && libstdcxx_count < 8)
+      libstdcxx_code[libstdcxx_count++] = {begin, begin + ph.p_memsz};
+  }
+  return 0;
+}
+
+// Adds the function at `address` to `ranges`, with its size from the symbol table.
+void add_function(Range* ranges, int& count, int capacity, void* address) {
+  if (address == nullptr || count == capacity) return;
+  Dl_info info;
+  void* entry = nullptr;
+  if (::dladdr1(address, &info, &entry, RTLD_DL_SYMENT) == 0 || entry == nullptr) return;
+  const auto* symbol = static_cast<const ElfW(Sym)*>(entry);
+  if (symbol->st_size == 0) return;
+  const auto begin = reinterpret_cast<std::uintptr_t>(address);
+  if (contains(ranges, count, begin)) return;
+  ranges[count++] = {begin, begin + symbol->st_size};
+}
+
+bool may_throw(std::uintptr_t pc) noexcept {
+  if (contains(libstdcxx_code, libstdcxx_count, pc)) {
+    return !contains(nothrow_libstdcxx, nothrow_count, pc);
+  }
+  return contains(throwing_calls, throwing_count, pc);
+}
+
+// --- Unwind tables ------------------------------------------------------------
+
+// DWARF pointer encodings, as in the LSDA of GCC and Clang.
+constexpr std::uint8_t kOmit = 0xff;
+
+const std::uint8_t* read_uleb128(const std::uint8_t* p, std::uintptr_t& value) noexcept {
+  value = 0;
+  unsigned shift = 0;
+  std::uint8_t byte;
+  do {
+    byte = *p++;
+    value |= static_cast<std::uintptr_t>(byte & 0x7f) << shift;
+    shift += 7;
+  } while ((byte & 0x80) != 0 && shift < 64);
+  return p;
+}
+
+// Reads a value of `encoding` (its format only: call-site fields are offsets).
+// False for a format the call-site table never uses.
+bool read_encoded(const std::uint8_t*& p, std::uint8_t encoding, std::uintptr_t& value) noexcept {
+  switch (encoding & 0x0f) {
+    case 0x00:
+      std::memcpy(&value, p, sizeof value);
+      p += sizeof value;
+      return true;
+    case 0x01:
+      p = read_uleb128(p, value);
+      return true;
+    case 0x02: {
+      std::uint16_t v;
+      std::memcpy(&v, p, 2);
+      p += 2;
+      value = v;
+      return true;
+    }
+    case 0x03: {
+      std::uint32_t v;
+      std::memcpy(&v, p, 4);
+      p += 4;
+      value = v;
+      return true;
+    }
+    case 0x04: {
+      std::uint64_t v;
+      std::memcpy(&v, p, 8);
+      p += 8;
+      value = v;
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+const std::uint8_t* read_sleb128(const std::uint8_t* p, std::intptr_t& value) noexcept {
+  std::uintptr_t result = 0;
+  unsigned shift = 0;
+  std::uint8_t byte;
+  do {
+    byte = *p++;
+    result |= static_cast<std::uintptr_t>(byte & 0x7f) << shift;
+    shift += 7;
+  } while ((byte & 0x80) != 0 && shift < 64);
+  if (shift < 64 && (byte & 0x40) != 0) result |= ~std::uintptr_t{0} << shift;
+  value = static_cast<std::intptr_t>(result);
+  return p;
+}
+
+std::size_t encoded_size(std::uint8_t encoding) noexcept {
+  switch (encoding & 0x0f) {
+    case 0x02:
+    case 0x0a:
+      return 2;
+    case 0x03:
+    case 0x0b:
+      return 4;
+    default:
+      return 8;
+  }
+}
+
+// Where `pc` stands in a function's call-site table.
+enum class CallSite {
+  kNotCovered,    // the C++ personality would call std::terminate
+  kNoLandingPad,  // nothing to run here: unwinding passes on
+  kLandingPad,    // cleanups, or handlers for other types than ours
+  kCatchesAll,    // a catch (...) or an exception specification
+};
+
+// The address a type table entry points to, or 0 for catch (...); false for
+// an encoding the compilers do not use there.
+bool read_type(const std::uint8_t* slot, std::uint8_t encoding, std::uintptr_t& type) noexcept {
+  std::uintptr_t value = 0;
+  switch (encoding & 0x0f) {
+    case 0x00:
+    case 0x04:
+    case 0x0c:
+      std::memcpy(&value, slot, 8);
+      break;
+    case 0x03: {
+      std::uint32_t v;
+      std::memcpy(&v, slot, 4);
+      value = v;
+      break;
+    }
+    case 0x0b: {
+      std::int32_t v;
+      std::memcpy(&v, slot, 4);
+      value = static_cast<std::uintptr_t>(static_cast<std::intptr_t>(v));
+      break;
+    }
+    default:
+      return false;
+  }
+  if (value == 0) {
+    type = 0;
+    return true;
+  }
+  switch (encoding & 0x70) {
+    case 0x00:
+      break;
+    case 0x10:
+      value += reinterpret_cast<std::uintptr_t>(slot);
+      break;
+    default:
+      return false;
+  }
+  if ((encoding & 0x80) != 0) std::memcpy(&value, reinterpret_cast<const void*>(value), 8);
+  type = value;
+  return true;
+}
+
+// Whether the handlers of an action chain, tried in order, would give
+// ForcedThreadShutdown to a catch (...) or an exception specification before
+// (or instead of) a handler of its own type. Clang builds noexcept as a
+// catch (...) whose handler calls std::terminate, and a user's catch (...)
+// may swallow the stop: neither is safe to unwind into.
+bool catches_all(const std::uint8_t* actions, std::uintptr_t action, const std::uint8_t* types,
+                 std::uint8_t type_encoding) noexcept {
+  static const char* const ours = typeid(ForcedThreadShutdown).name();
+  const std::uint8_t* p = actions + action - 1;
+  for (;;) {
+    std::intptr_t filter, next;
+    p = read_sleb128(p, filter);
+    const std::uint8_t* next_at = p;
+    read_sleb128(p, next);
+    if (filter < 0) return true;
+    if (filter > 0) {
+      std::uintptr_t type;
+      if (types == nullptr ||
+          !read_type(types - static_cast<std::size_t>(filter) * encoded_size(type_encoding),
+                     type_encoding, type) ||
+          type == 0) {
+        return true;
+      }
+      const char* name = reinterpret_cast<const std::type_info*>(type)->name();
+      if (std::strcmp(name, ours) == 0) return false;
+    }
+    if (next == 0) return false;
+    p = next_at + next;
+  }
+}
+
+CallSite look_up_call_site(const std::uint8_t* lsda, std::uintptr_t region_start,
+                           std::uintptr_t pc) noexcept {
+  const std::uint8_t* p = lsda;
+  const std::uint8_t lpstart_encoding = *p++;
+  std::uintptr_t value;
+  if (lpstart_encoding != kOmit && !read_encoded(p, lpstart_encoding, value)) {
+    return CallSite::kNotCovered;
+  }
+  const std::uint8_t type_encoding = *p++;
+  const std::uint8_t* types = nullptr;
+  if (type_encoding != kOmit) {
+    p = read_uleb128(p, value);
+    types = p + value;
+  }
+  const std::uint8_t call_site_encoding = *p++;
+  std::uintptr_t table_length;
+  p = read_uleb128(p, table_length);
+  const std::uint8_t* actions = p + table_length;
+  while (p < actions) {
+    std::uintptr_t start, length, landing_pad, action;
+    if (!read_encoded(p, call_site_encoding, start) ||
+        !read_encoded(p, call_site_encoding, length) ||
+        !read_encoded(p, call_site_encoding, landing_pad)) {
+      return CallSite::kNotCovered;
+    }
+    p = read_uleb128(p, action);
+    if (pc < region_start + start) break;  // sorted: no later entry covers it
+    if (pc < region_start + start + length) {
+      if (landing_pad == 0) return CallSite::kNoLandingPad;
+      if (action != 0 && catches_all(actions, action, types, type_encoding)) {
+        return CallSite::kCatchesAll;
+      }
+      return CallSite::kLandingPad;
+    }
+  }
+  return CallSite::kNotCovered;
+}
+
+// --- The walk -------------------------------------------------------------------
+
+struct WalkState {
+  StackWalk* walk;
+  std::uintptr_t first_pc;
+  std::uintptr_t low;
+  std::uintptr_t high;
+  bool started = false;
+  bool left_stack = false;
+};
+
+// The bottom frames of a fiber (its backend's entry) lie this close to the top.
+constexpr std::uintptr_t kEntryFramesSpan = 4096;
+
+_Unwind_Reason_Code visit_frame(_Unwind_Context* context, void* arg) noexcept {
+  auto& state = *static_cast<WalkState*>(arg);
+  StackWalk& walk = *state.walk;
+  int before_instruction = 0;
+  const std::uintptr_t ip = _Unwind_GetIPInfo(context, &before_instruction);
+  if (!state.started) {
+    if (ip != state.first_pc) return _URC_NO_REASON;  // a frame above the stuck code
+    state.started = true;
+  }
+  const std::uintptr_t cfa = _Unwind_GetCFA(context);
+  if (cfa < state.low || cfa > state.high) {
+    state.left_stack = true;
+    return _URC_END_OF_STACK;
+  }
+  const int i = walk.count;
+  const bool exact = i == 0 && walk.first_exact;
+  const std::uintptr_t pc = exact ? ip : ip - 1;
+  walk.pc[i] = ip;
+  walk.cfa[i] = cfa;
+  walk.count = i + 1;
+  if (contains(runtime_code, runtime_code_count, pc) &&
+      !contains(harmless_calls, harmless_count, pc)) {
+    walk.runtime_frame = i;
+    walk.runtime_call_may_throw = may_throw(pc);
+  }
+  walk.unwinds[i] = true;
+  if (const auto* lsda =
+          static_cast<const std::uint8_t*>(_Unwind_GetLanguageSpecificData(context))) {
+    const CallSite site = look_up_call_site(lsda, _Unwind_GetRegionStart(context), pc);
+    walk.unwinds[i] = site == CallSite::kNoLandingPad || (site == CallSite::kLandingPad && !exact);
+  }
+  return walk.count == kMaxWalkedFrames ? _URC_END_OF_STACK : _URC_NO_REASON;
+}
+
+}  // namespace
+
+void safe_points_init() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    ::dl_iterate_phdr(&add_runtime_object, nullptr);
+    void* libc = ::dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD);
+    void* libstdcxx = ::dlopen("libstdc++.so.6", RTLD_LAZY | RTLD_NOLOAD);
+    // With a sanitizer, RTLD_DEFAULT finds its interceptor, the library its own function.
+    for (void* object : {RTLD_DEFAULT, libc, libstdcxx}) {
+      if (object == nullptr) continue;
+      for (const char* name : kHarmlessCalls) {
+        add_function(harmless_calls, harmless_count, kMaxHarmless, ::dlsym(object, name));
+      }
+      for (const char* name : kThrowingCalls) {
+        add_function(throwing_calls, throwing_count, kMaxThrowing, ::dlsym(object, name));
+      }
+      for (const char* name : kNothrowLibstdcxx) {
+        add_function(nothrow_libstdcxx, nothrow_count, kMaxNothrow, ::dlsym(object, name));
+      }
+    }
+    // The unwinder sets up its tables on first use (pthread_once): not in a handler.
+    StackWalk warm_up;
+    walk_stack(warm_up, 0, false, 0, 0);
+  });
+}
+
+void walk_stack(StackWalk& walk, std::uintptr_t first_pc, bool first_exact, std::uintptr_t low,
+                std::uintptr_t high) noexcept {
+  walk.count = 0;
+  walk.first_exact = first_exact;
+  walk.runtime_frame = -1;
+  walk.runtime_call_may_throw = false;
+  WalkState state{&walk, first_pc, low, high};
+  _Unwind_Backtrace(&visit_frame, &state);
+  const bool reached_entry =
+      walk.count > 0 && (state.left_stack || walk.cfa[walk.count - 1] + kEntryFramesSpan >= high);
+  walk.complete = state.started && walk.count < kMaxWalkedFrames && reached_entry;
+}
+
+std::vector<std::string> describe_frames(const std::uintptr_t* pcs, int count, bool first_exact) {
+  std::vector<std::string> frames;
+  for (int i = 0; i < count; ++i) {
+    const std::uintptr_t pc = (i == 0 && first_exact) ? pcs[i] : pcs[i] - 1;
+    Dl_info info{};
+    std::string line;
+    char offset[32];
+    if (::dladdr(reinterpret_cast<void*>(pc), &info) != 0 && info.dli_sname != nullptr) {
+      int status = 0;
+      char* demangled = abi::__cxa_demangle(info.dli_sname, nullptr, nullptr, &status);
+      line = status == 0 && demangled != nullptr ? demangled : info.dli_sname;
+      std::free(demangled);
+      std::snprintf(
+          offset, sizeof offset, " +0x%zx",
+          static_cast<std::size_t>(pc - reinterpret_cast<std::uintptr_t>(info.dli_saddr)));
+      line += offset;
+    } else {
+      const auto base = reinterpret_cast<std::uintptr_t>(info.dli_fbase);
+      std::snprintf(offset, sizeof offset, "0x%zx", static_cast<std::size_t>(pc - base));
+      line = std::string("?? ") + offset;
+    }
+    if (info.dli_fname != nullptr) line += std::string(" in ") + info.dli_fname;
+    frames.push_back(std::move(line));
+  }
+  return frames;
+}
+
+}  // namespace threaded_async::detail
