@@ -51,6 +51,7 @@ class ResourceError : public std::runtime_error {
 // rethrow it keeps the code stuck, and the stop then abandons the stack.
 class ForcedThreadShutdown {
  public:
+  // "the loop thread is being forced down".
   const char* what() const noexcept { return "the loop thread is being forced down"; }
 };
 
