@@ -5,6 +5,9 @@
 #   make test         every test: native, wasm, playground
 #   make cookbook     build and run the native cookbook programs
 #   make bench        benchmarks (release build), writes build/bench/results.json
+#   make install PREFIX=...   install the library and its CMake and pkg-config packages
+#   make package      the Debian package (tests/package/package.mk)
+#   make docs         the API reference in build/docs/html (docs/api/)
 
 SHELL := /bin/bash
 JOBS ?= $(shell nproc)
@@ -16,6 +19,10 @@ APT_PACKAGES := g++ cmake make libboost-context-dev libboost-dev nlohmann-json3-
 # Test targets that `make test` runs after the native suite; included makefiles add theirs.
 TEST_TARGETS := test-native
 
+# Every build that this Makefile configures treats warnings in the project's
+# own code as errors; the builds of users (subproject, install) do not.
+CMAKE_WERROR := -DTHREADED_ASYNC_WERROR=ON
+
 COOKBOOK := background events queues control-inversion errors stuck-loop
 
 .PHONY: all deps build test test-native cookbook clean
@@ -26,12 +33,15 @@ all: build
 -include playground/playground.mk
 -include tests/bench/bench.mk
 -include tests/reliability.mk
+-include tests/package/package.mk
+-include docs/api/docs.mk
+-include tests/docs/docs.mk
 
 deps:
 	@bash .ci/deps.sh $(APT_PACKAGES)
 
 build: deps
-	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_WERROR) > /dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
 test-native: build

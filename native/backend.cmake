@@ -14,3 +14,11 @@ if(NOT CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64")
   message(FATAL_ERROR "threaded_async's native backend needs x86-64 (the forced stop's trampolines)")
 endif()
 target_link_libraries(threaded_async PRIVATE Boost::context ${CMAKE_DL_LIBS})
+
+# What consumers of the installed library need besides it (cmake/install.cmake).
+set(THREADED_ASYNC_PACKAGE_DEPENDENCIES "find_dependency(Boost 1.74 COMPONENTS context)")
+set(THREADED_ASYNC_PC_CFLAGS "")
+set(THREADED_ASYNC_PC_LIBS "-lboost_context")
+if(CMAKE_DL_LIBS)
+  string(APPEND THREADED_ASYNC_PC_LIBS " -l${CMAKE_DL_LIBS}")
+endif()

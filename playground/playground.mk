@@ -4,7 +4,8 @@
 # ---- web page: editor, runner, timeline (playground/web, playground/serve.mjs)
 #
 #   make playground               build everything and serve it on http://localhost:8000
-#   make playground-static        build the site for any static host into build/playground/site
+#   make playground-static        build the site for any static host into build/playground/site,
+#                                 with the API reference (make docs) at api/
 #   make test-playground-browser  headless Chromium runs the page (part of make test)
 
 APT_PACKAGES += nodejs chromium
@@ -23,8 +24,10 @@ playground-npm: deps
 	@cd $(PLAYGROUND_WEB) && { [ node_modules/.package-lock.json -nt package-lock.json ] || \
 	  npm ci --no-audit --no-fund --loglevel=error; }
 
-playground-static: playground-engine-wasm playground-npm
+# The API reference (make docs) goes beside the page, at api/.
+playground-static: playground-engine-wasm playground-npm docs
 	@node $(PLAYGROUND_WEB)/build.mjs --out $(PLAYGROUND_SITE)
+	@rm -rf $(PLAYGROUND_SITE)/api && cp -r $(DOCS_BUILD)/html $(PLAYGROUND_SITE)/api
 
 playground: build playground-static
 	@node playground/serve.mjs --root $(PLAYGROUND_SITE) --host $(PLAYGROUND_HOST) --port $(PLAYGROUND_PORT)
@@ -52,7 +55,7 @@ PLAYGROUND_WASM_BUILD := build/wasm-playground
 .PHONY: playground-engine playground-engine-wasm test-playground-cli test-playground-engine-wasm
 
 playground-engine: deps
-	@cmake -S . -B $(PLAYGROUND_ENGINE_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	@cmake -S . -B $(PLAYGROUND_ENGINE_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_WERROR) \
 	  -DTHREADED_ASYNC_EXAMPLES=OFF > /dev/null
 	@cmake --build $(PLAYGROUND_ENGINE_BUILD) -j $(JOBS) --target ta_scenario playground_engine_tests \
 	  playground_cpp_programs
@@ -62,7 +65,8 @@ test-playground-cli: playground-engine
 
 playground-engine-wasm: deps
 	@NODE_PATH=/usr/share/nodejs emcmake cmake -S . -B $(PLAYGROUND_WASM_BUILD) \
-	  -DCMAKE_BUILD_TYPE=Release -DTHREADED_ASYNC_TESTS=OFF -DTHREADED_ASYNC_EXAMPLES=OFF > /dev/null
+	  -DCMAKE_BUILD_TYPE=Release $(CMAKE_WERROR) -DTHREADED_ASYNC_TESTS=OFF \
+	  -DTHREADED_ASYNC_EXAMPLES=OFF > /dev/null
 	@NODE_PATH=/usr/share/nodejs cmake --build $(PLAYGROUND_WASM_BUILD) -j $(JOBS) \
 	  --target playground_engine
 

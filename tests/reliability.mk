@@ -60,7 +60,8 @@ sanitize: sanitize-address sanitize-thread
 # $(1): the sanitizer, $(2): its build directory, $(3): extra cmake arguments,
 # $(4): extra ctest arguments.
 define run_sanitized_suite
-	@cmake -S . -B $(2) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTHREADED_ASYNC_SANITIZER=$(1) $(3) > /dev/null
+	@cmake -S . -B $(2) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_WERROR) \
+	  -DTHREADED_ASYNC_SANITIZER=$(1) $(3) > /dev/null
 	@cmake --build $(2) -j $(JOBS)
 	@cd $(2) && ctest --output-on-failure -j $(JOBS) --timeout 300 $(4)
 endef
@@ -74,13 +75,13 @@ sanitize-thread: deps
 	$(call run_sanitized_suite,thread,build/tsan,$(SANITIZE_TSAN_FLAGS),-E '$(TSAN_SKIP)')
 
 stress: deps
-	@cmake -S . -B build/stress -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
+	@cmake -S . -B build/stress -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_WERROR) > /dev/null
 	@cmake --build build/stress -j $(JOBS) --target threaded_async_stress
 	@THREADED_ASYNC_STRESS_ITEMS=$(STRESS_ITEMS) build/stress/tests/stress/threaded_async_stress \
 	  --durations yes
 
 fuzz-build: deps
-	@CXX=clang++ cmake -S tests/fuzz -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
+	@CXX=clang++ cmake -S tests/fuzz -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_WERROR) > /dev/null
 	@cmake --build $(FUZZ_BUILD) -j $(JOBS)
 
 # Seeded with the committed scenarios and the regression inputs; the corpus

@@ -9,17 +9,38 @@ target_sources(threaded_async PRIVATE
 # What every object and program using the library needs: shared memory and
 # atomics, C++ exceptions, Asyncify for the fiber switch, and the per-fiber
 # exception state and keep-alive fix of wasm/fiber_runtime.js, and the thread
-# kill of wasm/thread_runtime.js.
+# kill of wasm/thread_runtime.js. An install puts both in
+# <prefix>/share/threaded_async.
 set(THREADED_ASYNC_WASM_JS_LIBRARIES
   ${CMAKE_CURRENT_LIST_DIR}/fiber_runtime.js
   ${CMAKE_CURRENT_LIST_DIR}/thread_runtime.js)
+set(js_library_dir $<INSTALL_PREFIX>/${CMAKE_INSTALL_DATADIR}/threaded_async)
 target_compile_options(threaded_async PUBLIC -pthread -fexceptions)
 target_link_options(threaded_async PUBLIC -pthread -fexceptions -sASYNCIFY)
+set(THREADED_ASYNC_PC_LIBS -fexceptions -sASYNCIFY)
 foreach(js_library IN LISTS THREADED_ASYNC_WASM_JS_LIBRARIES)
+  get_filename_component(js_library_name ${js_library} NAME)
+  set(js_library
+    $<BUILD_INTERFACE:${js_library}>$<INSTALL_INTERFACE:${js_library_dir}/${js_library_name}>)
   target_link_options(threaded_async PUBLIC "SHELL:--js-library ${js_library}")
+  set_property(TARGET threaded_async APPEND PROPERTY INTERFACE_LINK_DEPENDS ${js_library})
+  list(APPEND THREADED_ASYNC_PC_LIBS
+    "--js-library \${datadir}/threaded_async/${js_library_name}")
 endforeach()
-set_property(TARGET threaded_async APPEND PROPERTY INTERFACE_LINK_DEPENDS
-  ${THREADED_ASYNC_WASM_JS_LIBRARIES})
+
+# What consumers of the installed library need besides it (cmake/install.cmake).
+set(THREADED_ASYNC_PACKAGE_DEPENDENCIES "")
+set(THREADED_ASYNC_PC_CFLAGS "-fexceptions")
+list(JOIN THREADED_ASYNC_PC_LIBS " " THREADED_ASYNC_PC_LIBS)
+if(THREADED_ASYNC_INSTALL)
+  install(FILES ${THREADED_ASYNC_WASM_JS_LIBRARIES}
+    DESTINATION ${CMAKE_INSTALL_DATADIR}/threaded_async)
+endif()
+
+# The rest is for the project's own programs.
+if(NOT (THREADED_ASYNC_TESTS OR THREADED_ASYNC_EXAMPLES OR THREADED_ASYNC_PLAYGROUND))
+  return()
+endif()
 
 # The project's programs (tests, cookbook, demo): main() runs on a pthread so
 # that it may block (the browser's main thread may not), the runtime exits
@@ -35,35 +56,35 @@ add_link_options(
 # The browser bundle: an ES module (threaded_async_demo.mjs) with its .wasm
 # and pthread worker script, in <build>/wasm. It stays alive after main()
 # returns so that the page can call ta_demo_block_here().
-add_executable(threaded_async_demo ${CMAKE_CURRENT_LIST_DIR}/demo.cpp)
-target_link_libraries(threaded_async_demo PRIVATE threaded_async::threaded_async)
-threaded_async_warnings(threaded_async_demo)
-set_target_properties(threaded_async_demo PROPERTIES
-  SUFFIX .mjs
-  RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/wasm)
-target_link_options(threaded_async_demo PRIVATE
-  -sMODULARIZE -sEXPORT_ES6 -sEXPORT_NAME=createThreadedAsyncDemo
-  -sENVIRONMENT=web,worker,node -sEXIT_RUNTIME=0
-  -sEXPORTED_RUNTIME_METHODS=ccall)
+if(THREADED_ASYNC_EXAMPLES)
+  add_executable(threaded_async_demo ${CMAKE_CURRENT_LIST_DIR}/demo.cpp)
+  target_link_libraries(threaded_async_demo PRIVATE threaded_async::threaded_async)
+  threaded_async_warnings(threaded_async_demo)
+  set_target_properties(threaded_async_demo PROPERTIES
+    SUFFIX .mjs
+    RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/wasm)
+  target_link_options(threaded_async_demo PRIVATE
+    -sMODULARIZE -sEXPORT_ES6 -sEXPORT_NAME=createThreadedAsyncDemo
+    -sENVIRONMENT=web,worker,node -sEXIT_RUNTIME=0
+    -sEXPORTED_RUNTIME_METHODS=ccall)
 
-# One target for `make wasm` (the tests, the cookbook and the demo), so that
-# make -j links them in parallel; the programs of tests/ and native/examples/
-# are collected once those directories have been read.
-add_custom_target(threaded_async_wasm)
-add_dependencies(threaded_async_wasm threaded_async_demo)
-function(threaded_async_wasm_collect_programs)
-  set(programs threaded_async_tests threaded_async_wasm_tests)
-  if(THREADED_ASYNC_EXAMPLES)
-    get_property(cookbook DIRECTORY ${CMAKE_SOURCE_DIR}/native/examples PROPERTY BUILDSYSTEM_TARGETS)
+  # One target for `make wasm` (the tests, the cookbook and the demo), so that
+  # make -j links them in parallel; the programs of tests/ and native/examples/
+  # are collected once those directories have been read.
+  add_custom_target(threaded_async_wasm)
+  add_dependencies(threaded_async_wasm threaded_async_demo)
+  function(threaded_async_wasm_collect_programs)
+    set(programs threaded_async_tests threaded_async_wasm_tests)
+    get_property(cookbook DIRECTORY ${PROJECT_SOURCE_DIR}/native/examples PROPERTY BUILDSYSTEM_TARGETS)
     list(APPEND programs ${cookbook})
-  endif()
-  foreach(program IN LISTS programs)
-    if(TARGET ${program})
-      add_dependencies(threaded_async_wasm ${program})
-    endif()
-  endforeach()
-endfunction()
-cmake_language(DEFER DIRECTORY ${CMAKE_SOURCE_DIR} CALL threaded_async_wasm_collect_programs)
+    foreach(program IN LISTS programs)
+      if(TARGET ${program})
+        add_dependencies(threaded_async_wasm ${program})
+      endif()
+    endforeach()
+  endfunction()
+  cmake_language(DEFER DIRECTORY ${PROJECT_SOURCE_DIR} CALL threaded_async_wasm_collect_programs)
+endif()
 
 # Native-only dependencies (Boost.Context) are absent: see wasm/cmake/FindBoost.cmake.
 list(PREPEND CMAKE_MODULE_PATH ${CMAKE_CURRENT_LIST_DIR}/cmake)
@@ -83,7 +104,7 @@ function(threaded_async_wasm_host_headers package config_dir header_dir)
   if(NOT EXISTS /usr/include/${header_dir} OR NOT EXISTS ${config_dir})
     return()
   endif()
-  set(include_dir ${CMAKE_BINARY_DIR}/wasm-host-headers/${package})
+  set(include_dir ${PROJECT_BINARY_DIR}/wasm-host-headers/${package})
   file(MAKE_DIRECTORY ${include_dir})
   file(CREATE_LINK /usr/include/${header_dir} ${include_dir}/${header_dir} SYMBOLIC)
   foreach(target IN LISTS ARGN)
@@ -108,5 +129,5 @@ if(THREADED_ASYNC_TESTS AND TARGET Catch2::Catch2)
   target_link_libraries(threaded_async_wasm_tests PRIVATE threaded_async::threaded_async Catch2::Catch2)
   threaded_async_warnings(threaded_async_wasm_tests)
   set_target_properties(threaded_async_wasm_tests PROPERTIES
-    RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/wasm)
+    RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/wasm)
 endif()

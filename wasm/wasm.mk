@@ -20,7 +20,7 @@ WASM_BUNDLE := $(WASM_BUILD)/wasm/threaded_async_demo
 .PHONY: wasm test-wasm test-wasm-browser cookbook-wasm wasm-size
 
 wasm: deps
-	@$(WASM_ENV) emcmake cmake -S . -B $(WASM_BUILD) -DCMAKE_BUILD_TYPE=Release > /dev/null
+	@$(WASM_ENV) emcmake cmake -S . -B $(WASM_BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_WERROR) > /dev/null
 	@$(WASM_ENV) cmake --build $(WASM_BUILD) -j $(JOBS) --target threaded_async_wasm
 
 test-wasm: wasm build

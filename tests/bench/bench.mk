@@ -32,7 +32,7 @@ BENCH_ARGS ?= --busy $(if $(filter 0,$(shell id -u)),--realtime)
 .PHONY: bench bench-wasm-build
 
 bench: deps
-	@cmake -S . -B $(BENCH_BUILD) -DCMAKE_BUILD_TYPE=Release > /dev/null
+	@cmake -S . -B $(BENCH_BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_WERROR) > /dev/null
 	@cmake --build $(BENCH_BUILD) -j $(JOBS) --target threaded_async_bench
 	@wasm_args=; \
 	if $(MAKE) --no-print-directory bench-wasm-build > $(BENCH_BUILD)/wasm-build.log 2>&1; then \
@@ -46,6 +46,6 @@ bench: deps
 # Emscripten 3.1.6 finds acorn only through NODE_PATH.
 bench-wasm-build:
 	@export NODE_PATH=/usr/share/nodejs; \
-	emcmake cmake -S . -B $(BENCH_WASM_BUILD) -DCMAKE_BUILD_TYPE=Release \
+	emcmake cmake -S . -B $(BENCH_WASM_BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_WERROR) \
 	  -DTHREADED_ASYNC_EXAMPLES=OFF && \
 	cmake --build $(BENCH_WASM_BUILD) -j $(JOBS) --target threaded_async_bench_wasm

@@ -20,13 +20,16 @@
 
 namespace threaded_async {
 
+// A blocking call ran out of time; the message says what and how long.
 class EventLoopTimeoutError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
 
+// The task was cancelled (by cancel() or by shutdown).
 class CancelledError : public std::runtime_error {
  public:
+  // "the task was cancelled".
   CancelledError() : std::runtime_error("the task was cancelled") {}
   using std::runtime_error::runtime_error;
 };
@@ -48,34 +51,42 @@ class ResourceError : public std::runtime_error {
 // rethrow it keeps the code stuck, and the stop then abandons the stack.
 class ForcedThreadShutdown {
  public:
+  // "the loop thread is being forced down".
   const char* what() const noexcept { return "the loop thread is being forced down"; }
 };
 
+// Wrong use of the API; its subclasses say which kind.
 class UsageError : public std::logic_error {
  public:
   using std::logic_error::logic_error;
 };
 
+// A wait that could never end: a thread-side wait on the runner's own loop
+// thread, or a blocking call on the browser's main thread.
 class WouldDeadlockError : public UsageError {
  public:
   using UsageError::UsageError;
 };
 
+// A task-side call (sleep, get, put, result...) from outside a task.
 class NotInTaskError : public UsageError {
  public:
   using UsageError::UsageError;
 };
 
+// A primitive or runner used after its runner stopped.
 class RunnerStoppedError : public UsageError {
  public:
   using UsageError::UsageError;
 };
 
+// A call that the object's state does not allow, e.g. a Future set twice.
 class InvalidStateError : public UsageError {
  public:
   using UsageError::UsageError;
 };
 
+// A value of the wrong type (control inversion).
 class TypeMismatchError : public UsageError {
  public:
   using UsageError::UsageError;
@@ -88,11 +99,14 @@ std::string describe_exception(const std::exception_ptr& e);
 // The errors of tasks that failed and whose errors nobody retrieved, in task order.
 class ExceptionGroup : public std::exception {
  public:
+  // Holds `exceptions`, in that order.
   explicit ExceptionGroup(std::vector<std::exception_ptr> exceptions);
 
+  // The errors, in task order.
   const std::vector<std::exception_ptr>& exceptions() const noexcept { return exceptions_; }
   // "(std::invalid_argument('This is an error'), std::runtime_error('x'))".
   const std::string& describe() const noexcept { return description_; }
+  // "2 unretrieved task errors: " and describe().
   const char* what() const noexcept override { return what_.c_str(); }
 
  private:

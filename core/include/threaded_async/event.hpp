@@ -16,8 +16,10 @@ namespace detail {
 struct EventState;
 }
 
+// A flag that threads and tasks can wait for (see the file comment).
 class Event {
  public:
+  // A new event, not set, for `runner`'s loop.
   explicit Event(const AsyncRunner& runner);
   // For the library's own use.
   explicit Event(std::shared_ptr<detail::EventLoop> loop);
@@ -39,7 +41,9 @@ class Event {
     // EventLoopTimeoutError after `timeout` (default: for ever), CancelledError
     // if the task is cancelled. Inside a task only.
     void wait(Timeout timeout = Timeout::forever()) const;
+    // Sets the flag, as Event::set(). Never blocks.
     void set() const;
+    // Never blocks.
     bool is_set() const;
 
    private:
@@ -47,6 +51,7 @@ class Event {
     explicit AsyncView(std::shared_ptr<detail::EventState> state) : state_(std::move(state)) {}
     std::shared_ptr<detail::EventState> state_;
   };
+  // The task side of this event; shares its state.
   AsyncView as_async_event() const { return AsyncView(state_); }
 
  private:

@@ -6,6 +6,7 @@
 
 namespace threaded_async {
 
+// How a runner ended (AsyncRunner::shutdown_type()).
 enum class ShutdownType {
   NOT_SHUT_DOWN,         // still running, or never left
   STOPPED,               // orderly: tasks cancelled, loop stopped, thread joined
@@ -14,8 +15,10 @@ enum class ShutdownType {
   UNKNOWN,               // leaving failed in another way
 };
 
+// The enumerator's name: "STOPPED", "FORCE_STOPPED"...
 std::string_view to_string(ShutdownType type) noexcept;
 
+// Writes to_string(type).
 inline std::ostream& operator<<(std::ostream& out, ShutdownType type) {
   return out << to_string(type);
 }

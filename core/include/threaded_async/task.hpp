@@ -31,6 +31,7 @@ auto create_task(F&& f, Args&&... args) {
       detail::EventLoop::require_task("threaded_async::create_task", "AsyncRunner::create_task");
   return detail::spawn(task.loop(), {}, std::forward<F>(f), std::forward<Args>(args)...);
 }
+// The same, with options (the task's name).
 template <class F, class... Args>
 auto create_task(TaskOptions options, F&& f, Args&&... args) {
   auto& task =

@@ -13,4 +13,5 @@
 #include "threaded_async/task.hpp"
 #include "threaded_async/timeout.hpp"
 #include "threaded_async/utilities.hpp"
+#include "threaded_async/version.hpp"
 #include "threaded_async/watchdog.hpp"

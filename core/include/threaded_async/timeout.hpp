@@ -13,10 +13,13 @@
 
 namespace threaded_async {
 
+// The clock of every timeout and deadline.
 using Clock = std::chrono::steady_clock;
 
+// How long a blocking call may wait (see the file comment).
 class Timeout {
  public:
+  // Which of the three a timeout is.
   enum class Kind { kDuration, kForever, kRunnerDefault };
 
   // The runner's default.
@@ -33,11 +36,16 @@ class Timeout {
                       ? Clock::duration::max()
                       : std::chrono::ceil<Clock::duration>(d)) {}
 
+  // "Wait for ever".
   static constexpr Timeout forever() noexcept { return Timeout(Kind::kForever); }
+  // "The runner's default", as Timeout{}.
   static constexpr Timeout runner_default() noexcept { return Timeout(Kind::kRunnerDefault); }
 
+  // Which of the three this is.
   constexpr Kind kind() const noexcept { return kind_; }
+  // kind() == Kind::kForever.
   constexpr bool is_forever() const noexcept { return kind_ == Kind::kForever; }
+  // kind() == Kind::kRunnerDefault.
   constexpr bool is_runner_default() const noexcept { return kind_ == Kind::kRunnerDefault; }
   // The duration; only meaningful when kind() == Kind::kDuration.
   constexpr Clock::duration duration() const noexcept { return duration_; }

@@ -9,6 +9,7 @@
 
 namespace threaded_async {
 
+// A loop that has been busy too long: whose, held by what, for how long.
 struct StuckLoopReport {
   std::string runner;        // the runner's name
   std::string task;          // the task holding the loop; empty if a call_in_loop function holds it

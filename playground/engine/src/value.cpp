@@ -43,7 +43,7 @@ std::string float_repr(double x) {
     }
   } else {
     out = digits.substr(0, 1);
-    if (digits.size() > 1) out += "." + digits.substr(1);
+    if (digits.size() > 1) out.append(".").append(digits, 1);
     const int mag = exponent < 0 ? -exponent : exponent;
     out +=
         std::string("e") + (exponent < 0 ? "-" : "+") + (mag < 10 ? "0" : "") + std::to_string(mag);
@@ -164,7 +164,13 @@ std::string repr(const Value& value) {
         } else if constexpr (std::is_same_v<T, std::shared_ptr<const ErrorValue>>) {
           return error_repr(*x);
         } else {
-          return "<" + type_name(value) + " " + x->name + ">";
+          // Appended, not "<" + ...: g++ 12 warns falsely (-Wrestrict) about that at -O2.
+          std::string text = "<";
+          text += type_name(value);
+          text += ' ';
+          text += x->name;
+          text += '>';
+          return text;
         }
       },
       value.v);
