@@ -56,7 +56,7 @@ PLAYGROUND_WASM_BUILD := build/wasm-playground
 
 playground-engine: deps
 	@cmake -S . -B $(PLAYGROUND_ENGINE_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_WERROR) \
-	  -DTHREADED_ASYNC_EXAMPLES=OFF > /dev/null
+	  -DTHREADED_ASYNC_EXAMPLES=OFF -DTHREADED_ASYNC_SCENARIO_PROGRAMS=ON > /dev/null
 	@cmake --build $(PLAYGROUND_ENGINE_BUILD) -j $(JOBS) --target ta_scenario playground_engine_tests \
 	  playground_cpp_programs
 
