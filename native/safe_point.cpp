@@ -189,40 +189,22 @@ const std::uint8_t* read_uleb128(const std::uint8_t* p, std::uintptr_t& value) n
   return p;
 }
 
-// Reads a value of `encoding` (its format only: call-site fields are offsets).
-// False for a format the call-site table never uses.
+// Reads a value of `encoding`'s format (not its application: call-site
+// fields are offsets). False for a format the tables never use.
 bool read_encoded(const std::uint8_t*& p, std::uint8_t encoding, std::uintptr_t& value) noexcept {
   switch (encoding & 0x0f) {
-    case 0x00:
-      std::memcpy(&value, p, sizeof value);
-      p += sizeof value;
-      return true;
-    case 0x01:
-      p = read_uleb128(p, value);
-      return true;
-    case 0x02: {
-      std::uint16_t v;
-      std::memcpy(&v, p, 2);
-      p += 2;
-      value = v;
-      return true;
-    }
-    case 0x03: {
-      std::uint32_t v;
+    case 0x00: case 0x04: case 0x0c: std::memcpy(&value, p, 8); p += 8; return true;
+    case 0x01: p = read_uleb128(p, value); return true;
+    case 0x02: { std::uint16_t v; std::memcpy(&v, p, 2); p += 2; value = v; return true; }
+    case 0x03: { std::uint32_t v; std::memcpy(&v, p, 4); p += 4; value = v; return true; }
+    case 0x0b: {
+      std::int32_t v;
       std::memcpy(&v, p, 4);
       p += 4;
-      value = v;
+      value = static_cast<std::uintptr_t>(static_cast<std::intptr_t>(v));
       return true;
     }
-    case 0x04: {
-      std::uint64_t v;
-      std::memcpy(&v, p, 8);
-      p += 8;
-      value = v;
-      return true;
-    }
-    default:
-      return false;
+    default: return false;
   }
 }
 
@@ -242,14 +224,9 @@ const std::uint8_t* read_sleb128(const std::uint8_t* p, std::intptr_t& value) no
 
 std::size_t encoded_size(std::uint8_t encoding) noexcept {
   switch (encoding & 0x0f) {
-    case 0x02:
-    case 0x0a:
-      return 2;
-    case 0x03:
-    case 0x0b:
-      return 4;
-    default:
-      return 8;
+    case 0x02: case 0x0a: return 2;
+    case 0x03: case 0x0b: return 4;
+    default: return 8;
   }
 }
 
@@ -264,40 +241,17 @@ enum class CallSite {
 // The address a type table entry points to, or 0 for catch (...); false for
 // an encoding the compilers do not use there.
 bool read_type(const std::uint8_t* slot, std::uint8_t encoding, std::uintptr_t& type) noexcept {
+  const std::uint8_t* p = slot;
   std::uintptr_t value = 0;
-  switch (encoding & 0x0f) {
-    case 0x00:
-    case 0x04:
-    case 0x0c:
-      std::memcpy(&value, slot, 8);
-      break;
-    case 0x03: {
-      std::uint32_t v;
-      std::memcpy(&v, slot, 4);
-      value = v;
-      break;
-    }
-    case 0x0b: {
-      std::int32_t v;
-      std::memcpy(&v, slot, 4);
-      value = static_cast<std::uintptr_t>(static_cast<std::intptr_t>(v));
-      break;
-    }
-    default:
-      return false;
-  }
+  if (!read_encoded(p, encoding, value)) return false;
   if (value == 0) {
     type = 0;
     return true;
   }
   switch (encoding & 0x70) {
-    case 0x00:
-      break;
-    case 0x10:
-      value += reinterpret_cast<std::uintptr_t>(slot);
-      break;
-    default:
-      return false;
+    case 0x00: break;
+    case 0x10: value += reinterpret_cast<std::uintptr_t>(slot); break;
+    default: return false;
   }
   if ((encoding & 0x80) != 0) std::memcpy(&value, reinterpret_cast<const void*>(value), 8);
   type = value;
