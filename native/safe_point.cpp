@@ -193,10 +193,29 @@ const std::uint8_t* read_uleb128(const std::uint8_t* p, std::uintptr_t& value) n
 // fields are offsets). False for a format the tables never use.
 bool read_encoded(const std::uint8_t*& p, std::uint8_t encoding, std::uintptr_t& value) noexcept {
   switch (encoding & 0x0f) {
-    case 0x00: case 0x04: case 0x0c: std::memcpy(&value, p, 8); p += 8; return true;
-    case 0x01: p = read_uleb128(p, value); return true;
-    case 0x02: { std::uint16_t v; std::memcpy(&v, p, 2); p += 2; value = v; return true; }
-    case 0x03: { std::uint32_t v; std::memcpy(&v, p, 4); p += 4; value = v; return true; }
+    case 0x00:
+    case 0x04:
+    case 0x0c:
+      std::memcpy(&value, p, 8);
+      p += 8;
+      return true;
+    case 0x01:
+      p = read_uleb128(p, value);
+      return true;
+    case 0x02: {
+      std::uint16_t v;
+      std::memcpy(&v, p, 2);
+      p += 2;
+      value = v;
+      return true;
+    }
+    case 0x03: {
+      std::uint32_t v;
+      std::memcpy(&v, p, 4);
+      p += 4;
+      value = v;
+      return true;
+    }
     case 0x0b: {
       std::int32_t v;
       std::memcpy(&v, p, 4);
@@ -204,7 +223,8 @@ bool read_encoded(const std::uint8_t*& p, std::uint8_t encoding, std::uintptr_t&
       value = static_cast<std::uintptr_t>(static_cast<std::intptr_t>(v));
       return true;
     }
-    default: return false;
+    default:
+      return false;
   }
 }
 
@@ -224,9 +244,14 @@ const std::uint8_t* read_sleb128(const std::uint8_t* p, std::intptr_t& value) no
 
 std::size_t encoded_size(std::uint8_t encoding) noexcept {
   switch (encoding & 0x0f) {
-    case 0x02: case 0x0a: return 2;
-    case 0x03: case 0x0b: return 4;
-    default: return 8;
+    case 0x02:
+    case 0x0a:
+      return 2;
+    case 0x03:
+    case 0x0b:
+      return 4;
+    default:
+      return 8;
   }
 }
 
@@ -249,9 +274,13 @@ bool read_type(const std::uint8_t* slot, std::uint8_t encoding, std::uintptr_t& 
     return true;
   }
   switch (encoding & 0x70) {
-    case 0x00: break;
-    case 0x10: value += reinterpret_cast<std::uintptr_t>(slot); break;
-    default: return false;
+    case 0x00:
+      break;
+    case 0x10:
+      value += reinterpret_cast<std::uintptr_t>(slot);
+      break;
+    default:
+      return false;
   }
   if ((encoding & 0x80) != 0) std::memcpy(&value, reinterpret_cast<const void*>(value), 8);
   type = value;
