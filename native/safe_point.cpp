@@ -189,6 +189,15 @@ const std::uint8_t* read_uleb128(const std::uint8_t* p, std::uintptr_t& value) n
   return p;
 }
 
+// Reads a T stored at p (unaligned) and moves p past it.
+template <class T>
+std::uintptr_t read_fixed(const std::uint8_t*& p) noexcept {
+  T v;
+  std::memcpy(&v, p, sizeof v);
+  p += sizeof v;
+  return static_cast<std::uintptr_t>(v);
+}
+
 // Reads a value of `encoding`'s format (not its application: call-site
 // fields are offsets). False for a format the tables never use.
 bool read_encoded(const std::uint8_t*& p, std::uint8_t encoding, std::uintptr_t& value) noexcept {
@@ -196,33 +205,20 @@ bool read_encoded(const std::uint8_t*& p, std::uint8_t encoding, std::uintptr_t&
     case 0x00:
     case 0x04:
     case 0x0c:
-      std::memcpy(&value, p, 8);
-      p += 8;
+      value = read_fixed<std::uint64_t>(p);
       return true;
     case 0x01:
       p = read_uleb128(p, value);
       return true;
-    case 0x02: {
-      std::uint16_t v;
-      std::memcpy(&v, p, 2);
-      p += 2;
-      value = v;
+    case 0x02:
+      value = read_fixed<std::uint16_t>(p);
       return true;
-    }
-    case 0x03: {
-      std::uint32_t v;
-      std::memcpy(&v, p, 4);
-      p += 4;
-      value = v;
+    case 0x03:
+      value = read_fixed<std::uint32_t>(p);
       return true;
-    }
-    case 0x0b: {
-      std::int32_t v;
-      std::memcpy(&v, p, 4);
-      p += 4;
-      value = static_cast<std::uintptr_t>(static_cast<std::intptr_t>(v));
-      return true;
-    }
+    case 0x0b:
+      value = read_fixed<std::int32_t>(p);
+      return true;  // sign-extended
     default:
       return false;
   }
