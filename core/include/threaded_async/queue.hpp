@@ -72,8 +72,9 @@ class Queue {
     std::lock_guard<detail::WaitLock> guard(state_->lock);
     std::optional<T> item;
     if (!state_->items.empty()) {
+      admit_putter_locked();
       item.emplace(std::move(state_->items.front()));
-      pop_front_locked();
+      state_->items.pop_front();
     }
     return item;
   }
@@ -119,20 +120,27 @@ class Queue {
     return std::is_copy_constructible_v<T>;
   }
 
-  // Drops the front item (moved from) and lets the oldest waiting putter in. Lock held.
-  void pop_front_locked() {
+  // Lets the oldest waiting putter's item in behind the others, before the
+  // caller takes the front one out. Lock held. If the queue has no memory for
+  // it, this throws std::bad_alloc and nothing has changed (the putter waits on).
+  void admit_putter_locked() {
     State& s = *state_;
-    s.items.pop_front();
     if (detail::Waiter* putter = s.putters.claim_front()) {
-      s.items.push_back(std::move(*static_cast<T*>(putter->slot)));
+      try {
+        s.items.push_back(std::move(*static_cast<T*>(putter->slot)));
+      } catch (...) {
+        s.putters.unclaim_front(putter);
+        throw;
+      }
       putter->wake();
     }
   }
 
-  // Takes the front item out. Lock held.
+  // Takes the front item out and lets the oldest waiting putter in. Lock held.
   T pop_locked() {
+    admit_putter_locked();
     T item(std::move(state_->items.front()));
-    pop_front_locked();
+    state_->items.pop_front();
     return item;
   }
 
@@ -142,7 +150,12 @@ class Queue {
   bool push_locked(U&& item) {
     State& s = *state_;
     if (detail::Waiter* getter = s.getters.claim_front()) {
-      static_cast<std::optional<T>*>(getter->slot)->emplace(std::forward<U>(item));
+      try {
+        static_cast<std::optional<T>*>(getter->slot)->emplace(std::forward<U>(item));
+      } catch (...) {  // a copy that failed: the getter waits on, the item is untouched
+        s.getters.unclaim_front(getter);
+        throw;
+      }
       getter->wake();
       return true;
     }
