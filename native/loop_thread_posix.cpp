@@ -31,6 +31,7 @@
 #include <cerrno>
 #include <condition_variable>
 #include <mutex>
+#include <new>
 #include <random>
 #include <system_error>
 #include <thread>
@@ -46,7 +47,7 @@ void ta_forced_stop_injected();
 void ta_forced_stop_hijacked();
 [[noreturn]] void ta_forced_stop_now();
 std::uintptr_t ta_hijack_original_return() noexcept;
-void ta_hijack_fired();
+void ta_hijack_fired(void* returned);
 }
 
 namespace threaded_async::detail {
@@ -98,6 +99,7 @@ struct Shared {
   std::atomic<bool> stop_in_progress{false};  // a hijack is armed or a stop is under way
   Decision decision = Decision::kAbandon;
   std::uintptr_t hijacked_return = 0;
+  Allocation hijacked_allocates = Allocation::kNone;
   StackWalk walk;
 };
 
@@ -139,6 +141,7 @@ void try_to_stop(Shared& shared, ucontext_t* context, std::uintptr_t pc) noexcep
     auto* slot = reinterpret_cast<std::uintptr_t*>(walk.cfa[caller] - sizeof(std::uintptr_t));
     if (*slot != walk.pc[caller]) return;  // not where the return address should be
     shared.decision = unwinds ? Decision::kUnwind : Decision::kAbandon;
+    shared.hijacked_allocates = walk.runtime_call_allocates;
     shared.hijacked_return = *slot;
     shared.stop_in_progress.store(true);
     *slot = reinterpret_cast<std::uintptr_t>(&ta_forced_stop_hijacked);
@@ -383,9 +386,16 @@ extern "C" std::uintptr_t ta_hijack_original_return() noexcept {
 
 // A hijacked runtime call has returned into the program's own code: take the
 // stop there, unless it is no longer wanted.
-extern "C" void ta_hijack_fired() {
+extern "C" void ta_hijack_fired(void* returned) {
   ta_detail::Shared& shared = *ta_detail::tls_shared;
   if (shared.mode.load() == ta_detail::Mode::kForce && !shared.given_up.load()) {
+    // Unwound as if operator new had thrown, the caller never sees its block.
+    if (shared.decision == ta_detail::Decision::kUnwind) {
+      if (shared.hijacked_allocates == ta_detail::Allocation::kNew) ::operator delete(returned);
+      if (shared.hijacked_allocates == ta_detail::Allocation::kNewArray) {
+        ::operator delete[](returned);
+      }
+    }
     ta_forced_stop_now();
   }
   shared.stop_in_progress.store(false);

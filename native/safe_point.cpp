@@ -116,6 +116,17 @@ constexpr const char* kThrowingCalls[] = {
 };
 
 // libstdc++'s functions that cannot throw and that user code calls out of line.
+// operator new and operator new[] (plain and nothrow): a stop taken at the
+// return of one frees the block it returned, which the caller, unwound as if
+// the call had thrown, never saw.
+constexpr const char* kOperatorNew[] = {"_Znwm", "_ZnwmRKSt9nothrow_t"};
+constexpr const char* kOperatorNewArray[] = {"_Znam", "_ZnamRKSt9nothrow_t"};
+constexpr int kMaxAllocating = 16;
+Range operator_new_calls[kMaxAllocating];
+int operator_new_count = 0;
+Range operator_new_array_calls[kMaxAllocating];
+int operator_new_array_count = 0;
+
 constexpr const char* kNothrowLibstdcxx[] = {
     "_ZdlPv",
     "_ZdlPvm",
@@ -400,6 +411,10 @@ _Unwind_Reason_Code visit_frame(_Unwind_Context* context, void* arg) noexcept {
       !contains(harmless_calls, harmless_count, pc)) {
     walk.runtime_frame = i;
     walk.runtime_call_may_throw = may_throw(pc);
+    walk.runtime_call_allocates =
+        contains(operator_new_calls, operator_new_count, pc)               ? Allocation::kNew
+        : contains(operator_new_array_calls, operator_new_array_count, pc) ? Allocation::kNewArray
+                                                                           : Allocation::kNone;
   }
   walk.unwinds[i] = true;
   if (const auto* lsda =
@@ -424,6 +439,13 @@ void safe_points_init() {
       for (const char* name : kHarmlessCalls) {
         add_function(harmless_calls, harmless_count, kMaxHarmless, ::dlsym(object, name));
       }
+      for (const char* name : kOperatorNew) {
+        add_function(operator_new_calls, operator_new_count, kMaxAllocating, ::dlsym(object, name));
+      }
+      for (const char* name : kOperatorNewArray) {
+        add_function(operator_new_array_calls, operator_new_array_count, kMaxAllocating,
+                     ::dlsym(object, name));
+      }
       for (const char* name : kNothrowHarmlessCalls) {
         add_function(nothrow_harmless_calls, nothrow_harmless_count, kMaxNothrowHarmless,
                      ::dlsym(object, name));
@@ -447,6 +469,7 @@ void walk_stack(StackWalk& walk, std::uintptr_t first_pc, bool first_exact, std:
   walk.first_exact = first_exact;
   walk.runtime_frame = -1;
   walk.runtime_call_may_throw = false;
+  walk.runtime_call_allocates = Allocation::kNone;
   walk.in_blocking_call = false;
   WalkState state{&walk, first_pc, low, high};
   _Unwind_Backtrace(&visit_frame, &state);

@@ -23,6 +23,10 @@ namespace threaded_async::detail {
 
 constexpr int kMaxWalkedFrames = 64;
 
+// What a runtime call hands its caller that the caller would not have had if
+// the call had thrown: a block from operator new or operator new[].
+enum class Allocation { kNone, kNew, kNewArray };
+
 struct StackWalk {
   // Innermost first. pc[0] is the exact interrupted instruction when
   // first_exact; every other pc is a return address.
@@ -43,6 +47,9 @@ struct StackWalk {
   // for calls the compiler knows cannot throw (free, operator delete): an
   // unwind table's entries may span them with cleanups for other moments.
   bool runtime_call_may_throw = false;
+  // That frame's function is operator new (or new[]): the block it returns is
+  // freed when the stop is taken at its return.
+  Allocation runtime_call_allocates = Allocation::kNone;
   // The innermost frame is inside a harmless blocking call that may throw by
   // the C++ ABI (read, nanosleep, poll: cancellation points), so its caller's
   // unwind table holds at the call. Elsewhere in the program's own code, an

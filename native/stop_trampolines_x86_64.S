@@ -48,6 +48,7 @@ ta_forced_stop_hijacked:
         movq    %rax, 56(%rsp)
         .cfi_def_cfa_offset 64
         .cfi_offset %rip, -8
+        movq    48(%rsp), %rdi           // the call's return value (rax), for ta_hijack_fired
         call    ta_hijack_fired          // returns only if the call is to return as usual
         movdqu  16(%rsp), %xmm1
         movdqu  (%rsp), %xmm0

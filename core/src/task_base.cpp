@@ -39,8 +39,10 @@ void TaskBase::cancel() {
     return;
   }
   if (loop_->stopped()) return;
+  auto* request = new CancelRequest(TaskRef<TaskBase>());  // a std::bad_alloc changes nothing
   add_ref();
-  loop_->post(new CancelRequest(TaskRef<TaskBase>(this)));
+  request->task = TaskRef<TaskBase>(this);
+  loop_->post(request);
 }
 
 bool TaskBase::wait_done_thread(Clock::time_point deadline) {
