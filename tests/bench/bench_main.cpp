@@ -5,8 +5,10 @@
 //                        [--wasm bench.js] [--realtime] [--busy]
 //
 // --only runs the metrics whose name starts with METRIC (and judges no target).
-// --realtime runs the suite at real-time priority (root only): on a machine
-// whose cores others keep busy, it shows what an otherwise idle one would.
+// The suite runs at normal priority, as users' programs do; --realtime runs it
+// at real-time priority instead (root only: on a machine whose cores others
+// keep busy, it shows what an otherwise idle one would), and results.json says
+// which ("priority": "normal" or "realtime").
 // --smoke runs every benchmark once at tiny sizes (for `make test`: it checks
 // that they still work, and judges no figure). --wasm runs the WebAssembly
 // build of the portable benchmarks under Node and reports its ratio to native.
@@ -26,7 +28,9 @@
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <iterator>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -50,57 +54,92 @@ struct Options {
   bool wanted(const std::string& metric) const { return metric.rfind(only, 0) == 0; }
 };
 
-// results[metric][implementation] = median, in the order they were measured.
+// The figures as a tree, in the order they were measured: results[metric][implementation]
+// = median, or deeper (contention_items_per_s[implementation][producers]), and a few
+// words (priority).
 class Results {
  public:
+  using Path = std::vector<std::string>;
   void add(const std::string& metric, const std::string& impl, double value) {
-    if (order_.empty() || order_.back() != metric) {
-      bool seen = false;
-      for (const auto& m : order_) seen = seen || m == metric;
-      if (!seen) order_.push_back(metric);
-    }
-    auto& row = values_[metric];
-    for (auto& [name, v] : row) {
-      if (name == impl) {
-        v = value;
-        return;
-      }
-    }
-    row.emplace_back(impl, value);
+    add({metric, impl}, value);
   }
+  void add(const Path& path, double value) { node(path).number = value; }
+  void add_text(const std::string& key, const std::string& text) { node({key}).text = text; }
   bool has(const std::string& metric, const std::string& impl) const {
-    auto it = values_.find(metric);
-    if (it == values_.end()) return false;
-    for (const auto& [name, v] : it->second) {
-      if (name == impl) return true;
-    }
-    return false;
+    return find({metric, impl}) != nullptr;
   }
   double get(const std::string& metric, const std::string& impl) const {
-    for (const auto& [name, v] : values_.at(metric)) {
-      if (name == impl) return v;
+    return get({metric, impl});
+  }
+  double get(const Path& path) const {
+    const Node* n = find(path);
+    if (n == nullptr || !n->number) {
+      std::string name;
+      for (const auto& p : path) name += (name.empty() ? "" : ".") + p;
+      throw BenchError("no result " + name);
     }
-    throw BenchError("no result " + metric + "." + impl);
+    return *n->number;
   }
   std::string json() const {
     std::ostringstream out;
     out.precision(6);
-    out << "{\n";
-    for (std::size_t i = 0; i < order_.size(); ++i) {
-      out << "  \"" << order_[i] << "\": {";
-      const auto& row = values_.at(order_[i]);
-      for (std::size_t j = 0; j < row.size(); ++j) {
-        out << (j ? ", " : "") << "\"" << row[j].first << "\": " << row[j].second;
-      }
-      out << "}" << (i + 1 < order_.size() ? "," : "") << "\n";
-    }
-    out << "}\n";
+    write(out, root_, 0);
+    out << "\n";
     return out.str();
   }
 
  private:
-  std::vector<std::string> order_;
-  std::map<std::string, std::vector<std::pair<std::string, double>>> values_;
+  struct Node {
+    std::optional<double> number;
+    std::optional<std::string> text;
+    std::vector<std::pair<std::string, Node>> children;
+  };
+  Node& node(const Path& path) {
+    Node* n = &root_;
+    for (const auto& key : path) {
+      auto it = std::find_if(n->children.begin(), n->children.end(),
+                             [&key](const auto& child) { return child.first == key; });
+      if (it == n->children.end()) {
+        n->children.emplace_back(key, Node{});
+        it = std::prev(n->children.end());
+      }
+      n = &it->second;
+    }
+    return *n;
+  }
+  const Node* find(const Path& path) const {
+    const Node* n = &root_;
+    for (const auto& key : path) {
+      auto it = std::find_if(n->children.begin(), n->children.end(),
+                             [&key](const auto& child) { return child.first == key; });
+      if (it == n->children.end()) return nullptr;
+      n = &it->second;
+    }
+    return n;
+  }
+  // Objects nest; the top level and the metrics take a line per entry, deeper levels one line.
+  static void write(std::ostringstream& out, const Node& n, int depth) {
+    if (n.number) {
+      out << *n.number;
+      return;
+    }
+    if (n.text) {
+      out << "\"" << *n.text << "\"";
+      return;
+    }
+    const bool lines = depth == 0 || (depth == 1 && !n.children.empty() &&
+                                      !n.children.front().second.children.empty());
+    const std::string indent(static_cast<std::size_t>(2 * (depth + 1)), ' ');
+    out << "{";
+    for (std::size_t i = 0; i < n.children.size(); ++i) {
+      out << (i ? "," : "") << (lines ? "\n" + indent : i ? " " : "") << "\""
+          << n.children[i].first << "\": ";
+      write(out, n.children[i].second, depth + 1);
+    }
+    if (lines) out << "\n" << std::string(static_cast<std::size_t>(2 * depth), ' ');
+    out << "}";
+  }
+  Node root_;
 };
 
 void print_row(const std::string& metric, const std::string& impl, const Figure& f,
@@ -415,6 +454,8 @@ int main_(int argc, char** argv) {
   // Spinning hand-overs need both threads on a core: say how busy the machine was.
   Results results;
   if (realtime) use_realtime_priority();
+  // What users get is normal priority; --realtime is asked for explicitly and says so.
+  results.add_text("priority", realtime ? "realtime" : "normal");
   results.add("machine", "realtime", realtime ? 1 : 0);
   results.add("machine", "cores", static_cast<double>(std::thread::hardware_concurrency()));
   results.add("machine", "load_average_before", load_average());
@@ -423,7 +464,7 @@ int main_(int argc, char** argv) {
   std::printf("\nmachine: %g cores, 1-minute load average %.2f before, %.2f after%s\n",
               results.get("machine", "cores"), results.get("machine", "load_average_before"),
               results.get("machine", "load_average_after"),
-              realtime ? "; the suite ran at real-time priority" : "");
+              realtime ? "; the suite ran at real-time priority" : "; at normal priority");
   std::vector<Target> targets;
   if (o.only.empty()) targets = judge(results);
 
