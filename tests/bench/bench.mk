@@ -22,7 +22,8 @@
 # `make test` times nothing: CTest's bench_smoke runs the suite once at tiny
 # sizes, so the benchmarks keep working.
 
-APT_PACKAGES += libboost-context-dev libboost-dev emscripten nodejs
+# libboost-fiber-dev: Boost.Fiber, the fiber library peer (ping-pong and contention).
+APT_PACKAGES += libboost-context-dev libboost-dev libboost-fiber-dev emscripten nodejs
 
 BENCH_BUILD := build/bench
 BENCH_WASM_BUILD := $(BENCH_BUILD)/wasm

@@ -132,8 +132,11 @@ class Results {
     const std::string indent(static_cast<std::size_t>(2 * (depth + 1)), ' ');
     out << "{";
     for (std::size_t i = 0; i < n.children.size(); ++i) {
-      out << (i ? "," : "") << (lines ? "\n" + indent : i ? " " : "") << "\""
-          << n.children[i].first << "\": ";
+      out << (i ? "," : "")
+          << (lines ? "\n" + indent
+              : i   ? " "
+                    : "")
+          << "\"" << n.children[i].first << "\": ";
       write(out, n.children[i].second, depth + 1);
     }
     if (lines) out << "\n" << std::string(static_cast<std::size_t>(2 * depth), ' ');
@@ -202,6 +205,7 @@ constexpr CrossThread kCrossThread[] = {
     {"queue_pingpong_us", "atomic_spin_threads", atomic_pingpong, false},
     {"queue_pingpong_us", "condvar_threads", condvar_pingpong, true},
     {"queue_pingpong_us", "asio_post_future", asio_pingpong, true},
+    {"queue_pingpong_us", "boost_fiber", boost_fiber_pingpong, true},
     {"task_roundtrip_us", "threaded_async", task_roundtrip, true},
     {"task_roundtrip_us", "asio_post_future", asio_task_roundtrip, true},
     {"call_in_loop_us", "threaded_async", call_in_loop, true},
@@ -323,6 +327,42 @@ void run_suite(const Options& o, Results& results) {
   measure("fiber_switch_ns", "threaded_async", "ns/switch", in_plan(task_switch));
   measure("fiber_switch_ns", "boost_context_raw", "ns/switch", in_plan(boost_context_switch));
   measure("spawn_per_s", "threaded_async", "tasks/s", in_plan(spawn_rate));
+
+  // Under contention: the library and two peers, each at every number of producers.
+  if (o.wanted("contention_items_per_s")) {
+    Plan contention_plan = plan;
+    contention_plan.repetitions = std::min(plan.repetitions, 3);
+    using Contention = Figure (*)(const Plan&, int);
+    const std::pair<const char*, Contention> impls[] = {{"threaded_async", contention},
+                                                        {"condvar_threads", condvar_contention},
+                                                        {"boost_fiber", boost_fiber_contention}};
+    for (const auto& [impl, fn] : impls) {
+      for (int producers : {1, 2, 4, 8, 16}) {
+        const Figure f = fn(contention_plan, producers);
+        const std::string n = std::to_string(producers);
+        print_row("contention_items_per_s", std::string(impl) + " " + n + " producers", f,
+                  "items/s");
+        results.add({"contention_items_per_s", impl, n}, f.median);
+      }
+    }
+  }
+
+  // As work grows: the same per-task cost at ten and a hundred times the tasks.
+  if (o.wanted("scaling")) {
+    using Scaling = Figure (*)(const Plan&, std::size_t);
+    const std::pair<const char*, Scaling> kinds[] = {{"spawn_us_per_task", scaling_spawn},
+                                                     {"timer_us_per_task", scaling_timer}};
+    for (const auto& [kind, fn] : kinds) {
+      for (std::size_t count : {10000, 100000, 1000000}) {
+        Plan scaling_plan = plan;
+        scaling_plan.repetitions = std::min(plan.repetitions, count >= 1000000 ? 1 : 3);
+        const Figure f = fn(scaling_plan, plan.ops(count));
+        const std::string n = std::to_string(count);
+        print_row("scaling." + std::string(kind), n + " tasks", f, "us/task");
+        results.add({"scaling", kind, n}, f.median);
+      }
+    }
+  }
 
   const int child_reps = plan.smoke ? 1 : 3;
   const std::string hundred_k = plan.smoke ? "suspended 1000" : "suspended 100000";
