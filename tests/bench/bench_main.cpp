@@ -9,6 +9,8 @@
 // at real-time priority instead (root only: on a machine whose cores others
 // keep busy, it shows what an otherwise idle one would), and results.json says
 // which ("priority": "normal" or "realtime").
+// The Python original is measured when python3 and
+// ../shared/peers/python_threaded_async (beside the repository) are there.
 // --smoke runs every benchmark once at tiny sizes (for `make test`: it checks
 // that they still work, and judges no figure). --wasm runs the WebAssembly
 // build of the portable benchmarks under Node and reports its ratio to native.
@@ -25,6 +27,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iostream>
@@ -282,6 +285,35 @@ void use_realtime_priority() {
   }
 }
 
+// The Python original (the seed's library, pure Python) from
+// ../shared/peers/python_threaded_async beside the repository, driven by
+// python_original_bench.py: "not measured" without python3 or that folder.
+void python_original(const Options& o, Results& results) {
+  const std::filesystem::path here = THREADED_ASYNC_BENCH_SOURCE_DIR;
+  const std::filesystem::path peer = here / "../../../shared/peers/python_threaded_async";
+  const char* missing = nullptr;
+  if (std::system("command -v python3 > /dev/null 2>&1") != 0) {
+    missing = "(no python3)";
+  } else if (!std::filesystem::is_directory(peer / "threaded_async")) {
+    missing = "(no ../shared/peers/python_threaded_async beside the repository)";
+  }
+  if (missing != nullptr) {
+    for (const char* metric : {"queue_pingpong_us", "task_roundtrip_us"}) {
+      std::printf("%-24s %-20s %14s  %s\n", metric, "python_original", "not measured", missing);
+    }
+    return;
+  }
+  // Pure Python takes hundreds of microseconds a round trip: a few thousand of them.
+  const std::string sizes = o.plan.smoke ? " 5 5 1" : " 2000 4000 3";
+  const std::string command = "python3 '" + (here / "python_original_bench.py").string() + "' '" +
+                              peer.lexically_normal().string() + "'" + sizes;
+  const auto values = run_reporting(command);
+  for (const char* metric : {"queue_pingpong_us", "task_roundtrip_us"}) {
+    const double v = need(values, metric, command);
+    record(results, metric, "python_original", Figure{v, v, v}, "us/round trip (median)");
+  }
+}
+
 struct Target {
   std::string what;
   bool met;
@@ -324,6 +356,7 @@ void run_suite(const Options& o, Results& results) {
     f.median = summarize(medians).median;
     record(results, kCrossThread[i].metric, kCrossThread[i].impl, f, round_trip);
   }
+  if (o.wanted("queue_pingpong_us") || o.wanted("task_roundtrip_us")) python_original(o, results);
   measure("fiber_switch_ns", "threaded_async", "ns/switch", in_plan(task_switch));
   measure("fiber_switch_ns", "boost_context_raw", "ns/switch", in_plan(boost_context_switch));
   measure("spawn_per_s", "threaded_async", "tasks/s", in_plan(spawn_rate));
