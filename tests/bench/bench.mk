@@ -23,7 +23,8 @@
 # sizes, so the benchmarks keep working.
 
 # libboost-fiber-dev: Boost.Fiber, the fiber library peer (ping-pong and contention).
-APT_PACKAGES += libboost-context-dev libboost-dev libboost-fiber-dev emscripten nodejs
+# python3: runs the Python original, the seed's library, as a peer.
+APT_PACKAGES += libboost-context-dev libboost-dev libboost-fiber-dev python3 emscripten nodejs
 
 BENCH_BUILD := build/bench
 BENCH_WASM_BUILD := $(BENCH_BUILD)/wasm
