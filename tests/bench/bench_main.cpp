@@ -461,7 +461,48 @@ std::vector<Target> judge(Results& results) {
   results.add("speedup_over_asio", "task_roundtrip",
               results.get("task_roundtrip_us", "asio_post_future") /
                   results.get("task_roundtrip_us", "threaded_async"));
+  // Issue 16's targets, each against a figure of the same run.
+  const double floor = results.get("queue_pingpong_us", "atomic_spin_threads");
+  const double pingpong_to_floor = pingpong / floor;
+  const double roundtrip_to_floor = results.get("task_roundtrip_us", "threaded_async") / floor;
+  const double switch_to_raw = results.get("fiber_switch_ns", "threaded_async") /
+                               results.get("fiber_switch_ns", "boost_context_raw");
+  results.add({"ratios", "queue_pingpong_to_atomics_floor"}, pingpong_to_floor);
+  results.add({"ratios", "task_roundtrip_to_atomics_floor"}, roundtrip_to_floor);
+  results.add({"ratios", "fiber_switch_to_boost_context_raw"}, switch_to_raw);
+  double vs_condvar = 1e300, vs_fiber = 1e300;  // the worst point of the contention curve
+  for (const char* n : {"1", "2", "4", "8", "16"}) {
+    const double lib = results.get({"contention_items_per_s", "threaded_async", n});
+    vs_condvar =
+        std::min(vs_condvar, lib / results.get({"contention_items_per_s", "condvar_threads", n}));
+    vs_fiber = std::min(vs_fiber, lib / results.get({"contention_items_per_s", "boost_fiber", n}));
+  }
+  results.add({"ratios", "contention_worst_to_condvar_threads"}, vs_condvar);
+  results.add({"ratios", "contention_worst_to_boost_fiber"}, vs_fiber);
+  auto growth = [&results](const char* kind) {
+    return results.get({"scaling", kind, "1000000"}) / results.get({"scaling", kind, "10000"});
+  };
+  const double spawn_growth = growth("spawn_us_per_task");
+  const double timer_growth = growth("timer_us_per_task");
+  results.add({"ratios", "spawn_1m_to_10k"}, spawn_growth);
+  results.add({"ratios", "timer_1m_to_10k"}, timer_growth);
+  auto x = [](double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.2fx", v);
+    return std::string(buf);
+  };
   std::vector<Target> targets = {
+      {"queue ping-pong <= 3x the atomics floor (" + x(pingpong_to_floor) + ")",
+       pingpong_to_floor <= 3.0},
+      {"task round trip <= 4x the atomics floor (" + x(roundtrip_to_floor) + ")",
+       roundtrip_to_floor <= 4.0},
+      {"task switch <= 2x raw Boost.Context (" + x(switch_to_raw) + ")", switch_to_raw <= 2.0},
+      {"contention >= 2x condvar_threads at every point (worst " + x(vs_condvar) + ")",
+       vs_condvar >= 2.0},
+      {"contention >= boost_fiber at every point (worst " + x(vs_fiber) + ")", vs_fiber >= 1.0},
+      {"spawn per task at 1M within 1.5x of 10k (" + x(spawn_growth) + ")", spawn_growth <= 1.5},
+      {"timer per task at 1M within 2x of 10k (" + x(timer_growth) + ")", timer_growth <= 2.0},
+      {"python original measured", results.has("queue_pingpong_us", "python_original")},
       {"queue ping-pong <= 1 us", pingpong <= 1.0},
       {"queue ping-pong >= 20x faster than asio (" + std::to_string(asio_ratio) + "x)",
        asio_ratio >= 20.0},
