@@ -7,6 +7,8 @@
 # The WebAssembly figures come from the same portable benchmarks built with
 # Emscripten in build/bench/wasm and run under Node. If that build fails the
 # native suite still runs and says that wasm was not measured.
+# `make bench BENCH_WASM=0` leaves the WebAssembly build out (its link takes
+# about ten minutes on a small machine) and measures native only.
 #
 # The suite runs at normal priority, as users' programs do, and results.json
 # says so ("priority": "normal"); the load average before and after is
@@ -29,6 +31,7 @@ APT_PACKAGES += libboost-context-dev libboost-dev libboost-fiber-dev python3 ems
 BENCH_BUILD := build/bench
 BENCH_WASM_BUILD := $(BENCH_BUILD)/wasm
 BENCH_ARGS ?= --busy
+BENCH_WASM ?= 1
 
 .PHONY: bench bench-wasm-build
 
@@ -36,7 +39,9 @@ bench: deps
 	@cmake -S . -B $(BENCH_BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_WERROR) > /dev/null
 	@cmake --build $(BENCH_BUILD) -j $(JOBS) --target threaded_async_bench
 	@wasm_args=; \
-	if $(MAKE) --no-print-directory bench-wasm-build > $(BENCH_BUILD)/wasm-build.log 2>&1; then \
+	if [ "$(BENCH_WASM)" = 0 ]; then \
+	  echo "bench: BENCH_WASM=0: native only"; \
+	elif $(MAKE) --no-print-directory bench-wasm-build > $(BENCH_BUILD)/wasm-build.log 2>&1; then \
 	  wasm_args="--wasm $(BENCH_WASM_BUILD)/tests/bench/threaded_async_bench_wasm.js"; \
 	else \
 	  echo "bench: the WebAssembly build failed (see $(BENCH_BUILD)/wasm-build.log): native only"; \
