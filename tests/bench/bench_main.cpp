@@ -5,8 +5,12 @@
 //                        [--wasm bench.js] [--realtime] [--busy]
 //
 // --only runs the metrics whose name starts with METRIC (and judges no target).
-// --realtime runs the suite at real-time priority (root only): on a machine
-// whose cores others keep busy, it shows what an otherwise idle one would.
+// The suite runs at normal priority, as users' programs do; --realtime runs it
+// at real-time priority instead (root only: on a machine whose cores others
+// keep busy, it shows what an otherwise idle one would), and results.json says
+// which ("priority": "normal" or "realtime").
+// The Python original is measured when python3 and
+// ../shared/peers/python_threaded_async (beside the repository) are there.
 // --smoke runs every benchmark once at tiny sizes (for `make test`: it checks
 // that they still work, and judges no figure). --wasm runs the WebAssembly
 // build of the portable benchmarks under Node and reports its ratio to native.
@@ -23,10 +27,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <iterator>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -50,57 +57,95 @@ struct Options {
   bool wanted(const std::string& metric) const { return metric.rfind(only, 0) == 0; }
 };
 
-// results[metric][implementation] = median, in the order they were measured.
+// The figures as a tree, in the order they were measured: results[metric][implementation]
+// = median, or deeper (contention_items_per_s[implementation][producers]), and a few
+// words (priority).
 class Results {
  public:
+  using Path = std::vector<std::string>;
   void add(const std::string& metric, const std::string& impl, double value) {
-    if (order_.empty() || order_.back() != metric) {
-      bool seen = false;
-      for (const auto& m : order_) seen = seen || m == metric;
-      if (!seen) order_.push_back(metric);
-    }
-    auto& row = values_[metric];
-    for (auto& [name, v] : row) {
-      if (name == impl) {
-        v = value;
-        return;
-      }
-    }
-    row.emplace_back(impl, value);
+    add({metric, impl}, value);
   }
+  void add(const Path& path, double value) { node(path).number = value; }
+  void add_text(const std::string& key, const std::string& text) { node({key}).text = text; }
   bool has(const std::string& metric, const std::string& impl) const {
-    auto it = values_.find(metric);
-    if (it == values_.end()) return false;
-    for (const auto& [name, v] : it->second) {
-      if (name == impl) return true;
-    }
-    return false;
+    return find({metric, impl}) != nullptr;
   }
   double get(const std::string& metric, const std::string& impl) const {
-    for (const auto& [name, v] : values_.at(metric)) {
-      if (name == impl) return v;
+    return get({metric, impl});
+  }
+  double get(const Path& path) const {
+    const Node* n = find(path);
+    if (n == nullptr || !n->number) {
+      std::string name;
+      for (const auto& p : path) name += (name.empty() ? "" : ".") + p;
+      throw BenchError("no result " + name);
     }
-    throw BenchError("no result " + metric + "." + impl);
+    return *n->number;
   }
   std::string json() const {
     std::ostringstream out;
     out.precision(6);
-    out << "{\n";
-    for (std::size_t i = 0; i < order_.size(); ++i) {
-      out << "  \"" << order_[i] << "\": {";
-      const auto& row = values_.at(order_[i]);
-      for (std::size_t j = 0; j < row.size(); ++j) {
-        out << (j ? ", " : "") << "\"" << row[j].first << "\": " << row[j].second;
-      }
-      out << "}" << (i + 1 < order_.size() ? "," : "") << "\n";
-    }
-    out << "}\n";
+    write(out, root_, 0);
+    out << "\n";
     return out.str();
   }
 
  private:
-  std::vector<std::string> order_;
-  std::map<std::string, std::vector<std::pair<std::string, double>>> values_;
+  struct Node {
+    std::optional<double> number;
+    std::optional<std::string> text;
+    std::vector<std::pair<std::string, Node>> children;
+  };
+  Node& node(const Path& path) {
+    Node* n = &root_;
+    for (const auto& key : path) {
+      auto it = std::find_if(n->children.begin(), n->children.end(),
+                             [&key](const auto& child) { return child.first == key; });
+      if (it == n->children.end()) {
+        n->children.emplace_back(key, Node{});
+        it = std::prev(n->children.end());
+      }
+      n = &it->second;
+    }
+    return *n;
+  }
+  const Node* find(const Path& path) const {
+    const Node* n = &root_;
+    for (const auto& key : path) {
+      auto it = std::find_if(n->children.begin(), n->children.end(),
+                             [&key](const auto& child) { return child.first == key; });
+      if (it == n->children.end()) return nullptr;
+      n = &it->second;
+    }
+    return n;
+  }
+  // Objects nest; the top level and the metrics take a line per entry, deeper levels one line.
+  static void write(std::ostringstream& out, const Node& n, int depth) {
+    if (n.number) {
+      out << *n.number;
+      return;
+    }
+    if (n.text) {
+      out << "\"" << *n.text << "\"";
+      return;
+    }
+    const bool lines = depth == 0 || (depth == 1 && !n.children.empty() &&
+                                      !n.children.front().second.children.empty());
+    const std::string indent(static_cast<std::size_t>(2 * (depth + 1)), ' ');
+    out << "{";
+    for (std::size_t i = 0; i < n.children.size(); ++i) {
+      out << (i ? "," : "")
+          << (lines ? "\n" + indent
+              : i   ? " "
+                    : "")
+          << "\"" << n.children[i].first << "\": ";
+      write(out, n.children[i].second, depth + 1);
+    }
+    if (lines) out << "\n" << std::string(static_cast<std::size_t>(2 * depth), ' ');
+    out << "}";
+  }
+  Node root_;
 };
 
 void print_row(const std::string& metric, const std::string& impl, const Figure& f,
@@ -163,6 +208,7 @@ constexpr CrossThread kCrossThread[] = {
     {"queue_pingpong_us", "atomic_spin_threads", atomic_pingpong, false},
     {"queue_pingpong_us", "condvar_threads", condvar_pingpong, true},
     {"queue_pingpong_us", "asio_post_future", asio_pingpong, true},
+    {"queue_pingpong_us", "boost_fiber", boost_fiber_pingpong, true},
     {"task_roundtrip_us", "threaded_async", task_roundtrip, true},
     {"task_roundtrip_us", "asio_post_future", asio_task_roundtrip, true},
     {"call_in_loop_us", "threaded_async", call_in_loop, true},
@@ -197,8 +243,8 @@ int busy_child(const Plan& plan) {
 }
 
 int run_child(const std::vector<std::string>& args) {
-  if (args.size() == 2 && args[0] == "suspended") {
-    const SuspendedTasks r = suspended_tasks(std::stoul(args[1]));
+  if ((args.size() == 2 || (args.size() == 3 && args[2] == "default")) && args[0] == "suspended") {
+    const SuspendedTasks r = suspended_tasks(std::stoul(args[1]), args.size() == 3);
     std::printf(
         "rss_per_task_kib %.6f\nrss_total_gib %.6f\npage_tables_per_task_kib %.6f\n"
         "start_seconds %.6f\n",
@@ -236,6 +282,35 @@ void use_realtime_priority() {
   if (::sched_setscheduler(0, SCHED_FIFO, &param) != 0) {
     throw BenchError(std::string("--realtime: sched_setscheduler(SCHED_FIFO) failed (") +
                      std::strerror(errno) + "); run as root or without --realtime");
+  }
+}
+
+// The Python original (the seed's library, pure Python) from
+// ../shared/peers/python_threaded_async beside the repository, driven by
+// python_original_bench.py: "not measured" without python3 or that folder.
+void python_original(const Options& o, Results& results) {
+  const std::filesystem::path here = THREADED_ASYNC_BENCH_SOURCE_DIR;
+  const std::filesystem::path peer = here / "../../../shared/peers/python_threaded_async";
+  const char* missing = nullptr;
+  if (std::system("command -v python3 > /dev/null 2>&1") != 0) {
+    missing = "(no python3)";
+  } else if (!std::filesystem::is_directory(peer / "threaded_async")) {
+    missing = "(no ../shared/peers/python_threaded_async beside the repository)";
+  }
+  if (missing != nullptr) {
+    for (const char* metric : {"queue_pingpong_us", "task_roundtrip_us"}) {
+      std::printf("%-24s %-20s %14s  %s\n", metric, "python_original", "not measured", missing);
+    }
+    return;
+  }
+  // Pure Python takes hundreds of microseconds a round trip: a few thousand of them.
+  const std::string sizes = o.plan.smoke ? " 5 5 1" : " 2000 4000 3";
+  const std::string command = "python3 '" + (here / "python_original_bench.py").string() + "' '" +
+                              peer.lexically_normal().string() + "'" + sizes;
+  const auto values = run_reporting(command);
+  for (const char* metric : {"queue_pingpong_us", "task_roundtrip_us"}) {
+    const double v = need(values, metric, command);
+    record(results, metric, "python_original", Figure{v, v, v}, "us/round trip (median)");
   }
 }
 
@@ -281,9 +356,46 @@ void run_suite(const Options& o, Results& results) {
     f.median = summarize(medians).median;
     record(results, kCrossThread[i].metric, kCrossThread[i].impl, f, round_trip);
   }
+  if (o.wanted("queue_pingpong_us") || o.wanted("task_roundtrip_us")) python_original(o, results);
   measure("fiber_switch_ns", "threaded_async", "ns/switch", in_plan(task_switch));
   measure("fiber_switch_ns", "boost_context_raw", "ns/switch", in_plan(boost_context_switch));
   measure("spawn_per_s", "threaded_async", "tasks/s", in_plan(spawn_rate));
+
+  // Under contention: the library and two peers, each at every number of producers.
+  if (o.wanted("contention_items_per_s")) {
+    Plan contention_plan = plan;
+    contention_plan.repetitions = std::min(plan.repetitions, 3);
+    using Contention = Figure (*)(const Plan&, int);
+    const std::pair<const char*, Contention> impls[] = {{"threaded_async", contention},
+                                                        {"condvar_threads", condvar_contention},
+                                                        {"boost_fiber", boost_fiber_contention}};
+    for (const auto& [impl, fn] : impls) {
+      for (int producers : {1, 2, 4, 8, 16}) {
+        const Figure f = fn(contention_plan, producers);
+        const std::string n = std::to_string(producers);
+        print_row("contention_items_per_s", std::string(impl) + " " + n + " producers", f,
+                  "items/s");
+        results.add({"contention_items_per_s", impl, n}, f.median);
+      }
+    }
+  }
+
+  // As work grows: the same per-task cost at ten and a hundred times the tasks.
+  if (o.wanted("scaling")) {
+    using Scaling = Figure (*)(const Plan&, std::size_t);
+    const std::pair<const char*, Scaling> kinds[] = {{"spawn_us_per_task", scaling_spawn},
+                                                     {"timer_us_per_task", scaling_timer}};
+    for (const auto& [kind, fn] : kinds) {
+      for (std::size_t count : {10000, 100000, 1000000}) {
+        Plan scaling_plan = plan;
+        scaling_plan.repetitions = std::min(plan.repetitions, count >= 1000000 ? 1 : 3);
+        const Figure f = fn(scaling_plan, plan.ops(count));
+        const std::string n = std::to_string(count);
+        print_row("scaling." + std::string(kind), n + " tasks", f, "us/task");
+        results.add({"scaling", kind, n}, f.median);
+      }
+    }
+  }
 
   const int child_reps = plan.smoke ? 1 : 3;
   const std::string hundred_k = plan.smoke ? "suspended 1000" : "suspended 100000";
@@ -296,6 +408,8 @@ void run_suite(const Options& o, Results& results) {
   measure("start_100k_tasks_s", "threaded_async", "s",
           child(hundred_k, "start_seconds", child_reps));
   measure("million_tasks_gib", "threaded_async", "GiB", child(million, "rss_total_gib", 1));
+  measure("million_tasks_gib", "default_options", "GiB",
+          child(million + " default", "rss_total_gib", 1));
   measure("idle_cpu_percent", "threaded_async", "% of a core",
           child(plan.smoke ? "idle 0.1" : "idle 1.0", "idle_cpu_percent", child_reps));
 
@@ -347,7 +461,48 @@ std::vector<Target> judge(Results& results) {
   results.add("speedup_over_asio", "task_roundtrip",
               results.get("task_roundtrip_us", "asio_post_future") /
                   results.get("task_roundtrip_us", "threaded_async"));
+  // Issue 16's targets, each against a figure of the same run.
+  const double floor = results.get("queue_pingpong_us", "atomic_spin_threads");
+  const double pingpong_to_floor = pingpong / floor;
+  const double roundtrip_to_floor = results.get("task_roundtrip_us", "threaded_async") / floor;
+  const double switch_to_raw = results.get("fiber_switch_ns", "threaded_async") /
+                               results.get("fiber_switch_ns", "boost_context_raw");
+  results.add({"ratios", "queue_pingpong_to_atomics_floor"}, pingpong_to_floor);
+  results.add({"ratios", "task_roundtrip_to_atomics_floor"}, roundtrip_to_floor);
+  results.add({"ratios", "fiber_switch_to_boost_context_raw"}, switch_to_raw);
+  double vs_condvar = 1e300, vs_fiber = 1e300;  // the worst point of the contention curve
+  for (const char* n : {"1", "2", "4", "8", "16"}) {
+    const double lib = results.get({"contention_items_per_s", "threaded_async", n});
+    vs_condvar =
+        std::min(vs_condvar, lib / results.get({"contention_items_per_s", "condvar_threads", n}));
+    vs_fiber = std::min(vs_fiber, lib / results.get({"contention_items_per_s", "boost_fiber", n}));
+  }
+  results.add({"ratios", "contention_worst_to_condvar_threads"}, vs_condvar);
+  results.add({"ratios", "contention_worst_to_boost_fiber"}, vs_fiber);
+  auto growth = [&results](const char* kind) {
+    return results.get({"scaling", kind, "1000000"}) / results.get({"scaling", kind, "10000"});
+  };
+  const double spawn_growth = growth("spawn_us_per_task");
+  const double timer_growth = growth("timer_us_per_task");
+  results.add({"ratios", "spawn_1m_to_10k"}, spawn_growth);
+  results.add({"ratios", "timer_1m_to_10k"}, timer_growth);
+  auto x = [](double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.2fx", v);
+    return std::string(buf);
+  };
   std::vector<Target> targets = {
+      {"queue ping-pong <= 3x the atomics floor (" + x(pingpong_to_floor) + ")",
+       pingpong_to_floor <= 3.0},
+      {"task round trip <= 4x the atomics floor (" + x(roundtrip_to_floor) + ")",
+       roundtrip_to_floor <= 4.0},
+      {"task switch <= 2x raw Boost.Context (" + x(switch_to_raw) + ")", switch_to_raw <= 2.0},
+      {"contention >= 2x condvar_threads at every point (worst " + x(vs_condvar) + ")",
+       vs_condvar >= 2.0},
+      {"contention >= boost_fiber at every point (worst " + x(vs_fiber) + ")", vs_fiber >= 1.0},
+      {"spawn per task at 1M within 1.5x of 10k (" + x(spawn_growth) + ")", spawn_growth <= 1.5},
+      {"timer per task at 1M within 2x of 10k (" + x(timer_growth) + ")", timer_growth <= 2.0},
+      {"python original measured", results.has("queue_pingpong_us", "python_original")},
       {"queue ping-pong <= 1 us", pingpong <= 1.0},
       {"queue ping-pong >= 20x faster than asio (" + std::to_string(asio_ratio) + "x)",
        asio_ratio >= 20.0},
@@ -360,6 +515,8 @@ std::vector<Target> judge(Results& results) {
        results.get("rss_per_task_kib", "threaded_async") <= 8.0},
       {"1,000,000 suspended tasks within 10 GiB",
        results.get("million_tasks_gib", "threaded_async") <= 10.0},
+      {"1,000,000 suspended tasks with default options within 10 GiB",
+       results.get("million_tasks_gib", "default_options") <= 10.0},
       {"idle runner with a blocked get_wait <= 1% of a core",
        results.get("idle_cpu_percent", "threaded_async") <= 1.0},
       {"wasm under node measured", results.has("wasm_node", "queue_pingpong_us")},
@@ -415,6 +572,8 @@ int main_(int argc, char** argv) {
   // Spinning hand-overs need both threads on a core: say how busy the machine was.
   Results results;
   if (realtime) use_realtime_priority();
+  // What users get is normal priority; --realtime is asked for explicitly and says so.
+  results.add_text("priority", realtime ? "realtime" : "normal");
   results.add("machine", "realtime", realtime ? 1 : 0);
   results.add("machine", "cores", static_cast<double>(std::thread::hardware_concurrency()));
   results.add("machine", "load_average_before", load_average());
@@ -423,7 +582,7 @@ int main_(int argc, char** argv) {
   std::printf("\nmachine: %g cores, 1-minute load average %.2f before, %.2f after%s\n",
               results.get("machine", "cores"), results.get("machine", "load_average_before"),
               results.get("machine", "load_average_after"),
-              realtime ? "; the suite ran at real-time priority" : "");
+              realtime ? "; the suite ran at real-time priority" : "; at normal priority");
   std::vector<Target> targets;
   if (o.only.empty()) targets = judge(results);
 

@@ -51,10 +51,12 @@ double cpu_seconds() {
 
 }  // namespace
 
-SuspendedTasks suspended_tasks(std::size_t count) {
+SuspendedTasks suspended_tasks(std::size_t count, bool default_options) {
   ta::RunnerOptions options;
-  options.guard_pages = false;  // two mappings per guarded stack would exceed vm.max_map_count
-  options.stack_size = 32 * 1024;
+  if (!default_options) {
+    options.guard_pages = false;  // canaries only: no guarded stacks at all
+    options.stack_size = 32 * 1024;
+  }
   options.exit_timeout = std::chrono::seconds(30);
   ta::AsyncRunner runner(options);
   ta::Event go(runner);

@@ -13,10 +13,11 @@ struct SuspendedTasks {
   double start_seconds = 0;             // from the first create_task until all are suspended
 };
 
-// Starts `count` tasks from a thread on one runner (no guard pages, 32 KiB
-// stacks), each of which suspends on one Event; measures, sets the event and
-// checks that every task finished.
-SuspendedTasks suspended_tasks(std::size_t count);
+// Starts `count` tasks from a thread on one runner, each of which suspends on
+// one Event; measures, sets the event and checks that every task finished.
+// The runner has no guard pages and 32 KiB stacks, or with `default_options`
+// the default RunnerOptions, which users get.
+SuspendedTasks suspended_tasks(std::size_t count, bool default_options = false);
 
 // Percent of one core that the process uses while a runner is idle and a
 // thread is blocked in get_wait, over `seconds`.

@@ -12,6 +12,7 @@
 #include <functional>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace bench {
@@ -69,6 +70,40 @@ Figure per_op(const Plan& plan, std::size_t ops,
                       static_cast<double>(ops));
   }
   return summarize(std::move(samples));
+}
+
+// The contention benchmarks: `producers` threads push `ops / producers` numbers
+// each through `put`, the calling thread takes them all through `get` and
+// checks that each arrived once. Returns the elapsed time.
+template <class Put, class Get>
+Clock::duration contend(int producers, std::size_t ops, Put put, Get get) {
+  const std::size_t per = std::max<std::size_t>(ops / static_cast<std::size_t>(producers), 1);
+  const auto start = Clock::now();
+  std::vector<std::thread> threads;
+  for (int p = 0; p < producers; ++p) {
+    threads.emplace_back([&put, p, per] {
+      for (std::size_t i = 0; i < per; ++i) put(static_cast<long>(p * per + i));
+    });
+  }
+  const std::size_t total = per * static_cast<std::size_t>(producers);
+  long sum = 0;
+  for (std::size_t i = 0; i < total; ++i) sum += get();
+  const auto elapsed = Clock::now() - start;
+  for (auto& t : threads) t.join();
+  const auto n = static_cast<long>(total);
+  check(sum == n * (n - 1) / 2, "every item arrived once");
+  return elapsed;
+}
+
+// How many items a contention run moves: 100,000 at full size, a multiple of `producers`.
+inline std::size_t contention_ops(const Plan& plan, int producers) {
+  const auto p = static_cast<std::size_t>(producers);
+  return std::max<std::size_t>(plan.ops(100000) / p, 1) * p;
+}
+
+// A rate from the cost of one operation in nanoseconds: the fastest cost is the highest rate.
+inline Figure per_second(const Figure& cost_ns) {
+  return Figure{1e9 / cost_ns.median, 1e9 / cost_ns.max, 1e9 / cost_ns.min};
 }
 
 using Micros = std::chrono::microseconds;

@@ -1,6 +1,7 @@
 // The library's own benchmarks (see library_bench.hpp).
 #include "library_bench.hpp"
 
+#include <algorithm>
 #include <threaded_async/threaded_async.hpp>
 #include <vector>
 
@@ -17,6 +18,31 @@ int trivial() { return 1; }
 
 void yielder(std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) ta::yield();
+}
+
+// Forwards items until it gets a negative one.
+void forwarder(ta::Queue<long> in, ta::Queue<long> out) {
+  for (long v; (v = in.get()) >= 0;) out.put(v);
+}
+
+// What the timer tasks share; only the loop thread touches it.
+struct TimerRun {
+  Clock::time_point next_deadline;
+  Clock::time_point last_slept;
+  std::vector<std::size_t> woke;  // task indices, in the order they woke
+};
+
+void timer_sleeper(TimerRun* run, std::size_t index) {
+  // Distinct deadlines, one nanosecond apart, in the order the tasks start.
+  // The loop's own sleep_until: ta::sleep takes a duration, and counting it
+  // from a later now() would move the deadline.
+  const Clock::time_point deadline = run->next_deadline;
+  run->next_deadline += std::chrono::nanoseconds(1);
+  run->last_slept = Clock::now();
+  ta::detail::EventLoop::require_task("sleep_until", "a thread's sleep")
+      .loop()
+      .sleep_until(deadline);
+  run->woke.push_back(index);
 }
 
 }  // namespace
@@ -98,6 +124,73 @@ Figure spawn_rate(const Plan& plan) {
   });
   // Per second, from nanoseconds per task: the fastest cost is the highest rate.
   return Figure{1e9 / cost.median, 1e9 / cost.max, 1e9 / cost.min};
+}
+
+Figure contention(const Plan& plan, int producers) {
+  ta::AsyncRunner runner;
+  ta::Queue<long> in(runner, 64), out(runner, 64);
+  auto a = runner.create_task(forwarder, in, out);
+  auto b = runner.create_task(forwarder, in, out);
+  const Figure cost = per_op<Nanos>(plan, contention_ops(plan, producers), [&](std::size_t ops) {
+    return contend(
+        producers, ops, [&](long v) { in.put_wait(v); }, [&] { return out.get_wait(); });
+  });
+  in.put_wait(-1);
+  in.put_wait(-1);
+  a.wait();
+  b.wait();
+  return per_second(cost);
+}
+
+Figure scaling_spawn(const Plan& plan, std::size_t count) {
+  ta::AsyncRunner runner;
+  return per_op<Micros>(plan, count, [&](std::size_t ops) {
+    return runner.run([ops] {
+      std::vector<ta::BackgroundTask<int>> tasks;
+      tasks.reserve(ops);
+      const auto start = Clock::now();
+      for (std::size_t i = 0; i < ops; ++i) tasks.push_back(ta::create_task(trivial));
+      long sum = 0;
+      for (auto& t : tasks) sum += t.result();
+      const auto elapsed = Clock::now() - start;
+      check(sum == static_cast<long>(ops), "every spawned task ran once");
+      return elapsed;
+    });
+  });
+}
+
+Figure scaling_timer(const Plan& plan, std::size_t count) {
+  ta::AsyncRunner runner;
+  // The first deadline falls after the last task has gone to sleep, so that
+  // all `count` timers are pending at once: `count` times what a task took to
+  // start and sleep in the previous run, and half as much again.
+  double start_ns_per_task = 5000;
+  return per_op<Micros>(plan, count, [&](std::size_t ops) {
+    return runner.run([ops, &start_ns_per_task] {
+      TimerRun run;
+      run.woke.reserve(ops);
+      std::vector<ta::BackgroundTask<void>> tasks;
+      tasks.reserve(ops);
+      const auto start = Clock::now();
+      const auto first_deadline = start + std::chrono::nanoseconds(static_cast<long>(
+                                              1.5 * start_ns_per_task * static_cast<double>(ops)));
+      run.next_deadline = first_deadline;
+      for (std::size_t i = 0; i < ops; ++i)
+        tasks.push_back(ta::create_task(timer_sleeper, &run, i));
+      for (auto& t : tasks) t.result();
+      const auto end = Clock::now();
+      check(run.woke.size() == ops, "every timer task woke once");
+      check(std::is_sorted(run.woke.begin(), run.woke.end()) &&
+                std::adjacent_find(run.woke.begin(), run.woke.end()) == run.woke.end(),
+            "timer tasks wake in the order of their deadlines");
+      const auto asleep = run.last_slept - start;
+      start_ns_per_task =
+          std::chrono::duration<double, std::nano>(asleep).count() / static_cast<double>(ops);
+      // Leave out the loop's idle wait for the first deadline, if it had one.
+      const auto idle = std::max(first_deadline - run.last_slept, Clock::duration::zero());
+      return end - start - idle;
+    });
+  });
 }
 
 }  // namespace bench

@@ -1,6 +1,8 @@
 // The library's own benchmarks. Portable: built natively and for WebAssembly.
 #pragma once
 
+#include <cstddef>
+
 #include "harness.hpp"
 
 namespace bench {
@@ -16,5 +18,20 @@ Figure call_in_loop(const Plan& plan);
 Figure task_switch(const Plan& plan);
 // A task starts trivial tasks and waits for them all. Tasks per second.
 Figure spawn_rate(const Plan& plan);
+
+// `producers` threads put_wait into a queue of maxsize 64, two tasks forward
+// each item to a second queue of maxsize 64, the calling thread get_waits them
+// all. Items per second.
+Figure contention(const Plan& plan, int producers);
+// A task starts `count` trivial tasks and waits for them all, on a runner with
+// default options. Microseconds per task.
+Figure scaling_spawn(const Plan& plan, std::size_t count);
+// `count` tasks each sleep until a deadline of its own, one nanosecond after
+// the previous task's, and record that they woke; checks that they woke in
+// the order of their deadlines (BenchError if not). Microseconds per task of
+// the loop's busy time: from the first create_task until the last task slept,
+// and from the first deadline until the last task woke (the wait between the
+// two, in which the loop idles, is left out).
+Figure scaling_timer(const Plan& plan, std::size_t count);
 
 }  // namespace bench

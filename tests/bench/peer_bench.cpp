@@ -12,6 +12,7 @@
 #include <mutex>
 #include <thread>
 #include <threaded_async/detail/spin_wait.hpp>
+#include <vector>
 
 namespace bench {
 namespace {
@@ -38,6 +39,46 @@ class CondvarQueue {
   std::mutex mutex_;
   std::condition_variable cv_;
   std::deque<long> items_;
+};
+
+// The textbook bounded blocking queue; get() returns -1 once closed and empty.
+class BoundedCondvarQueue {
+ public:
+  explicit BoundedCondvarQueue(std::size_t maxsize) : maxsize_(maxsize) {}
+  void put(long v) {
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      not_full_.wait(lock, [this] { return items_.size() < maxsize_; });
+      items_.push_back(v);
+    }
+    not_empty_.notify_one();
+  }
+  long get() {
+    long v;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      not_empty_.wait(lock, [this] { return !items_.empty() || closed_; });
+      if (items_.empty()) return -1;
+      v = items_.front();
+      items_.pop_front();
+    }
+    not_full_.notify_one();
+    return v;
+  }
+  void close() {
+    {
+      std::lock_guard<std::mutex> guard(mutex_);
+      closed_ = true;
+    }
+    not_empty_.notify_all();
+  }
+
+ private:
+  const std::size_t maxsize_;
+  std::mutex mutex_;
+  std::condition_variable not_full_, not_empty_;
+  std::deque<long> items_;
+  bool closed_ = false;
 };
 
 // An io_context running on its own thread until destroyed.
@@ -138,6 +179,23 @@ Figure asio_task_roundtrip(const Plan& plan) {
     }
     return Clock::now() - start;
   });
+}
+
+Figure condvar_contention(const Plan& plan, int producers) {
+  BoundedCondvarQueue in(64), out(64);
+  std::vector<std::thread> forwarders;
+  for (int i = 0; i < 2; ++i) {
+    forwarders.emplace_back([&] {
+      for (long v; (v = in.get()) >= 0;) out.put(v);
+    });
+  }
+  const Figure cost = per_op<Nanos>(plan, contention_ops(plan, producers), [&](std::size_t ops) {
+    return contend(
+        producers, ops, [&](long v) { in.put(v); }, [&] { return out.get(); });
+  });
+  in.close();
+  for (auto& t : forwarders) t.join();
+  return per_second(cost);
 }
 
 Figure boost_context_switch(const Plan& plan) {
