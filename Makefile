@@ -23,7 +23,7 @@ TEST_TARGETS := test-native
 # own code as errors; the builds of users (subproject, install) do not.
 CMAKE_WERROR := -DTHREADED_ASYNC_WERROR=ON
 
-COOKBOOK := background events queues control-inversion errors stuck-loop
+COOKBOOK := background events queues control-inversion errors stuck-loop network
 
 .PHONY: all deps build test test-native cookbook clean
 
