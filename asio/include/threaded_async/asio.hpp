@@ -88,9 +88,12 @@ class ExecutedFunction final : public LoopCallback {
 // on a runner's loop thread, beside its tasks: callbacks, completion handlers
 // and co_spawn coroutines. Its execution context is the runner's io_context,
 // so sockets, timers, resolvers, descriptors and signal sets are made with it.
-// Never blocks: execute() queues the function on the loop from any thread.
-// Cheap to copy; a copy that tracks work counts as pending I/O, which makes
-// the loop's idle wait the io_context's wait while it lives.
+// Never blocks: execute() queues the function on the loop from any thread;
+// the blocking.possibly copy that Asio uses for completions and dispatch()
+// runs it at once when called on the loop thread outside a task (inside the
+// loop's poll of the io_context), as an io_context's executor would. Cheap to copy; a copy that
+// tracks work counts as pending I/O, which makes the loop's idle wait the io_context's wait while
+// it lives.
 class RunnerExecutor {
  public:
   // The executor of `bridge`'s runner; `tracked`: it counts as pending work.
@@ -100,10 +103,12 @@ class RunnerExecutor {
   }
   // A copy (tracking work if `other` does).
   RunnerExecutor(const RunnerExecutor& other) noexcept
-      : RunnerExecutor(*other.bridge_, other.tracked_) {}
+      : RunnerExecutor(*other.bridge_, other.tracked_, other.possibly_) {}
   // Takes over `other`'s tracked work.
   RunnerExecutor(RunnerExecutor&& other) noexcept
-      : bridge_(other.bridge_), tracked_(std::exchange(other.tracked_, false)) {}
+      : bridge_(other.bridge_),
+        tracked_(std::exchange(other.tracked_, false)),
+        possibly_(other.possibly_) {}
   // Copies `other`.
   RunnerExecutor& operator=(const RunnerExecutor& other) noexcept {
     RunnerExecutor copy(other);
@@ -115,6 +120,7 @@ class RunnerExecutor {
       if (tracked_) bridge_->work_finished();
       bridge_ = other.bridge_;
       tracked_ = std::exchange(other.tracked_, false);
+      possibly_ = other.possibly_;
     }
     return *this;
   }
@@ -123,19 +129,26 @@ class RunnerExecutor {
     if (tracked_) bridge_->work_finished();
   }
 
-  // Queues f() to run on the loop thread (from a loop iteration, never inside
+  // Queues f() to run on the loop thread (from a loop iteration, not inside
   // this call). Any thread; never blocks. Once the runner has stopped, f is
-  // destroyed without running.
+  // destroyed without running. A blocking.possibly executor called on the
+  // loop thread outside a task runs f at once instead.
   template <class F>
   void execute(F&& f) const {
+    if (possibly_ && bridge_->loop().on_loop_thread() &&
+        detail::EventLoop::current_task() == nullptr) {
+      std::forward<F>(f)();
+      return;
+    }
     bridge_->loop().post(new detail::ExecutedFunction<std::decay_t<F>>(std::forward<F>(f)));
   }
 
   // The execution context: the runner's io_context (for making I/O objects).
   asio::io_context& query(asio::execution::context_t) const noexcept { return bridge_->context(); }
-  // execute() never runs the function inside the call.
-  static constexpr asio::execution::blocking_t query(asio::execution::blocking_t) noexcept {
-    return asio::execution::blocking.never;
+  // blocking.never, or blocking.possibly for the copy that require() made so.
+  constexpr asio::execution::blocking_t query(asio::execution::blocking_t) const noexcept {
+    return possibly_ ? asio::execution::blocking_t(asio::execution::blocking.possibly)
+                     : asio::execution::blocking_t(asio::execution::blocking.never);
   }
   // Whether this executor counts as pending work.
   constexpr asio::execution::outstanding_work_t query(
@@ -144,20 +157,26 @@ class RunnerExecutor {
                ? asio::execution::outstanding_work_t(asio::execution::outstanding_work.tracked)
                : asio::execution::outstanding_work_t(asio::execution::outstanding_work.untracked);
   }
-  // This executor (it never blocks).
-  RunnerExecutor require(asio::execution::blocking_t::never_t) const noexcept { return *this; }
+  // A copy whose execute() always queues the function.
+  RunnerExecutor require(asio::execution::blocking_t::never_t) const noexcept {
+    return RunnerExecutor(*bridge_, tracked_, false);
+  }
+  // A copy whose execute() runs the function at once on the loop thread outside a task.
+  RunnerExecutor require(asio::execution::blocking_t::possibly_t) const noexcept {
+    return RunnerExecutor(*bridge_, tracked_, true);
+  }
   // A copy that counts as pending work while it lives.
   RunnerExecutor require(asio::execution::outstanding_work_t::tracked_t) const noexcept {
-    return RunnerExecutor(*bridge_, true);
+    return RunnerExecutor(*bridge_, true, possibly_);
   }
   // A copy that does not count as pending work.
   RunnerExecutor require(asio::execution::outstanding_work_t::untracked_t) const noexcept {
-    return RunnerExecutor(*bridge_, false);
+    return RunnerExecutor(*bridge_, false, possibly_);
   }
 
-  // Equal when they run on the same runner and track work alike.
+  // Equal when they run on the same runner and have the same properties.
   friend bool operator==(const RunnerExecutor& a, const RunnerExecutor& b) noexcept {
-    return a.bridge_ == b.bridge_ && a.tracked_ == b.tracked_;
+    return a.bridge_ == b.bridge_ && a.tracked_ == b.tracked_ && a.possibly_ == b.possibly_;
   }
   // Not operator==.
   friend bool operator!=(const RunnerExecutor& a, const RunnerExecutor& b) noexcept {
@@ -165,8 +184,13 @@ class RunnerExecutor {
   }
 
  private:
+  RunnerExecutor(detail::AsioBridge& bridge, bool tracked, bool possibly) noexcept
+      : RunnerExecutor(bridge, tracked) {
+    possibly_ = possibly;
+  }
   detail::AsioBridge* bridge_;
   bool tracked_;
+  bool possibly_ = false;
 };
 
 // The Asio executor of `runner`'s loop. Any thread; never blocks. The first
