@@ -16,4 +16,10 @@ target_include_directories(threaded_async_asio
 target_include_directories(threaded_async_asio SYSTEM PUBLIC
   $<BUILD_INTERFACE:${THREADED_ASYNC_ASIO_INCLUDE_DIR}>)
 target_link_libraries(threaded_async_asio PUBLIC threaded_async)
+# Asio 1.22 picks aligned_alloc/free or operator new/delete for handler memory
+# by whether a standard header came before its own in the translation unit, so
+# two files that include it in different orders allocate with one and free
+# with the other (ASan: alloc-dealloc-mismatch). One choice for every file
+# that uses the bridge: operator new and delete.
+target_compile_definitions(threaded_async_asio PUBLIC ASIO_DISABLE_STD_ALIGNED_ALLOC)
 threaded_async_warnings(threaded_async_asio)
