@@ -144,7 +144,10 @@ void try_to_stop(Shared& shared, ucontext_t* context, std::uintptr_t pc) noexcep
     *slot = reinterpret_cast<std::uintptr_t>(&ta_forced_stop_hijacked);
     return;
   }
-  const bool unwinds = may_unwind && walk.unwindable_from(0);
+  // In the program's own code, the stack is unwound only from a blocking
+  // call that may throw (see StackWalk::in_blocking_call); elsewhere the stop
+  // waits, within the window, for a runtime call (above), else abandons.
+  const bool unwinds = may_unwind && walk.in_blocking_call && walk.unwindable_from(0);
   if (!unwinds && !may_abandon) return;
   shared.decision = unwinds ? Decision::kUnwind : Decision::kAbandon;
   shared.stop_in_progress.store(true);

@@ -42,6 +42,12 @@ int harmless_count = 0;
 constexpr int kMaxThrowing = 96;
 Range throwing_calls[kMaxThrowing];
 int throwing_count = 0;
+// Harmless calls that glibc declares nothrow: their callers' unwind tables
+// need not hold at the call, so a stop inside one abandons the stack.
+constexpr const char* kNothrowHarmlessCalls[] = {"syscall", "sched_yield"};
+constexpr int kMaxNothrowHarmless = 8;
+Range nothrow_harmless_calls[kMaxNothrowHarmless];
+int nothrow_harmless_count = 0;
 Range libstdcxx_code[8];
 int libstdcxx_count = 0;
 
@@ -91,8 +97,8 @@ constexpr const char* kHarmlessCalls[] = {
     "waitpid",
     "wait4",
     "waitid",
-    "syscall",
-    "sched_yield",
+    "syscall",      // declared nothrow (__THROW): the caller cannot be unwound from it
+    "sched_yield",  // the same
     // std::this_thread::sleep_for's out-of-line part: a nanosleep loop.
     "_ZNSt11this_thread11__sleep_forENSt6chrono8durationIlSt5ratioILl1ELl1EEEENS1_IlS2_"
     "ILl1ELl1000000000EEEE",
@@ -386,6 +392,10 @@ _Unwind_Reason_Code visit_frame(_Unwind_Context* context, void* arg) noexcept {
   walk.pc[i] = ip;
   walk.cfa[i] = cfa;
   walk.count = i + 1;
+  if (i == 0) {
+    walk.in_blocking_call = contains(harmless_calls, harmless_count, pc) &&
+                            !contains(nothrow_harmless_calls, nothrow_harmless_count, pc);
+  }
   if (contains(runtime_code, runtime_code_count, pc) &&
       !contains(harmless_calls, harmless_count, pc)) {
     walk.runtime_frame = i;
@@ -414,6 +424,10 @@ void safe_points_init() {
       for (const char* name : kHarmlessCalls) {
         add_function(harmless_calls, harmless_count, kMaxHarmless, ::dlsym(object, name));
       }
+      for (const char* name : kNothrowHarmlessCalls) {
+        add_function(nothrow_harmless_calls, nothrow_harmless_count, kMaxNothrowHarmless,
+                     ::dlsym(object, name));
+      }
       for (const char* name : kThrowingCalls) {
         add_function(throwing_calls, throwing_count, kMaxThrowing, ::dlsym(object, name));
       }
@@ -433,6 +447,7 @@ void walk_stack(StackWalk& walk, std::uintptr_t first_pc, bool first_exact, std:
   walk.first_exact = first_exact;
   walk.runtime_frame = -1;
   walk.runtime_call_may_throw = false;
+  walk.in_blocking_call = false;
   WalkState state{&walk, first_pc, low, high};
   _Unwind_Backtrace(&visit_frame, &state);
   const bool reached_entry =

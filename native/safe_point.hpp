@@ -43,6 +43,15 @@ struct StackWalk {
   // for calls the compiler knows cannot throw (free, operator delete): an
   // unwind table's entries may span them with cleanups for other moments.
   bool runtime_call_may_throw = false;
+  // The innermost frame is inside a harmless blocking call that may throw by
+  // the C++ ABI (read, nanosleep, poll: cancellation points), so its caller's
+  // unwind table holds at the call. Elsewhere in the program's own code, an
+  // interrupted frame's caller may have called it as a function the compiler
+  // knew cannot throw (declared noexcept, or seen to be so), and the caller's
+  // unwind table then need not describe that call: GCC lets a neighbouring
+  // entry's cleanups span it, which could run a destructor on an object
+  // half-way through a change (a string growing, a buffer just freed).
+  bool in_blocking_call = false;
   // Per frame: unwinding through it runs its cleanups. A frame with an unwind
   // table (LSDA) needs an entry covering its pc (else the C++ runtime calls
   // std::terminate: a noexcept function, or a call the compiler took for one

@@ -169,3 +169,35 @@ TEST_CASE("a runner whose thread cannot start throws ResourceError and leaves no
             return 0;
           }) == 0);
 }
+
+TEST_CASE("a runner started at the process limit of threads throws ResourceError",
+          "[resources][native-only]") {
+  REQUIRE(in_child([] {
+            // Root is exempt from RLIMIT_NPROC: the child gives up root first
+            // and becomes a user that runs nothing else (nobody).
+            if (::getuid() == 0) {
+              CHILD_CHECK(::setgid(65534) == 0);
+              CHILD_CHECK(::setuid(65534) == 0);
+            }
+            const int threads_before = thread_count();
+            rlimit saved{};
+            ::getrlimit(RLIMIT_NPROC, &saved);
+            rlimit limit = saved;
+            limit.rlim_cur = 1;  // this process's one thread, and no more
+            CHILD_CHECK(::setrlimit(RLIMIT_NPROC, &limit) == 0);
+            std::string message;
+            try {
+              ta::AsyncRunner runner;
+            } catch (const ta::ResourceError& e) {
+              message = e.what();
+            }
+            ::setrlimit(RLIMIT_NPROC, &saved);
+            std::fprintf(stderr, "child: %s\n", message.c_str());
+            CHILD_CHECK(message.find("could not start the loop thread") != std::string::npos);
+            CHILD_CHECK(message.find("ulimit -u") != std::string::npos);
+            CHILD_CHECK(thread_count() == threads_before);
+            ta::AsyncRunner runner;
+            CHILD_CHECK(runner.create_task([] { return 3; }).wait(10s) == 3);
+            return 0;
+          }) == 0);
+}

@@ -22,6 +22,13 @@ std::string demangle(const char* name) {
 
 }  // namespace
 
+namespace detail {
+const std::runtime_error& cancelled_error_prototype() {
+  static const std::runtime_error prototype("the task was cancelled");
+  return prototype;
+}
+}  // namespace detail
+
 std::string describe_exception(const std::exception_ptr& e) {
   if (!e) return "None";
   try {

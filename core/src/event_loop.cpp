@@ -118,6 +118,7 @@ EventLoop::EventLoop(LoopOptions options)
     : options_(std::move(options)),
       call_in_loop_timeout_(encode(options_.call_in_loop_timeout)),
       exit_timeout_(encode(options_.exit_timeout)) {
+  cancelled_error_prototype();  // built here, so that cancelling on the loop never allocates
   pool_ = fiber_pool_create(options_.fiber);
 }
 
@@ -131,6 +132,10 @@ EventLoop::~EventLoop() {
     }
   }
   while (ReadyItem* item = ready_.pop()) item->run(*this);
+  while (TaskBase* task = failed_head_) {
+    failed_head_ = task->live_next_;
+    task->release();
+  }
   // After the callbacks: what they hold may refer to the reactor.
   delete reactor_.load(std::memory_order_acquire);
   if (pool_ != nullptr) fiber_pool_destroy(pool_);
@@ -427,7 +432,8 @@ void EventLoop::finish(TaskBase* task) {
   if (task->outcome_ == Outcome::kError) {
     task->add_ref();
     std::lock_guard<std::mutex> guard(failed_mutex_);
-    failed_.emplace_back(task);
+    task->live_next_ = failed_head_;
+    failed_head_ = task;
   }
   {
     std::lock_guard<WaitLock> guard(task->mutex_);
@@ -461,6 +467,9 @@ void EventLoop::deliver_cancellation(TaskBase& task) {
 WaitStatus EventLoop::suspend(Waiter& waiter, Clock::time_point deadline) {
   LibraryCode library;
   TaskBase* task = tls_task;
+  // Room for the timer before the wait can be claimed; wait() made it before
+  // it published the waiter, so that a failure there loses no hand-over.
+  if (deadline != Clock::time_point::max()) timers_.reserve_one();
   if (waiter.cancellable && task->cancel_pending_ && waiter.claim(WaitStatus::kCancelled)) {
     if (!shutting_down_) task->cancel_pending_ = false;
     return WaitStatus::kCancelled;
@@ -505,6 +514,8 @@ WaitStatus EventLoop::wait(std::unique_lock<WaitLock>& lock, WaitList& list, Wai
                            Clock::time_point deadline) {
   LibraryCode library;
   if (TaskBase* task = tls_task) {
+    // The wait's timer cannot fail for lack of memory once the waiter is published.
+    if (deadline != Clock::time_point::max()) task->loop().timers_.reserve_one();
     waiter.task = task;
     waiter.list_lock = lock.mutex();
     waiter.list = &list;

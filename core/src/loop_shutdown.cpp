@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <string>
+#include <utility>
 
 #include "threaded_async/detail/event_loop.hpp"
 #include "threaded_async/detail/watchdog.hpp"
@@ -196,10 +197,29 @@ void EventLoop::adopt_and_unwind() {
 }
 
 std::vector<std::exception_ptr> EventLoop::take_unretrieved_errors() {
-  std::vector<TaskRef<TaskBase>> failed;
+  TaskBase* chain = nullptr;
   {
     std::lock_guard<std::mutex> guard(failed_mutex_);
-    failed.swap(failed_);
+    chain = std::exchange(failed_head_, nullptr);
+  }
+  std::size_t count = 0;
+  for (TaskBase* task = chain; task != nullptr; task = task->live_next_) ++count;
+  std::vector<TaskRef<TaskBase>> failed;
+  try {
+    failed.reserve(count);
+  } catch (...) {
+    // Nothing taken: the errors stay for the next call.
+    std::lock_guard<std::mutex> guard(failed_mutex_);
+    TaskBase** tail = &chain;
+    while (*tail != nullptr) tail = &(*tail)->live_next_;
+    *tail = failed_head_;
+    failed_head_ = chain;
+    throw;
+  }
+  while (chain != nullptr) {
+    TaskBase* next = chain->live_next_;
+    failed.emplace_back(chain);  // adopts the reference that the list held
+    chain = next;
   }
   std::sort(failed.begin(), failed.end(),
             [](const auto& a, const auto& b) { return a->sequence() < b->sequence(); });

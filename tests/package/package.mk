@@ -7,11 +7,12 @@
 #   make test-package            a consumer built and run every way the README shows:
 #                                find_package and pkg-config against installs of a Debug
 #                                and a Release build, add_subdirectory and FetchContent of
-#                                the checkout, find_package against the Debian package
+#                                the checkout, FetchContent with GIT_REPOSITORY of its
+#                                repository, find_package against the Debian package
 #                                unpacked with dpkg -x, and under emcmake, run with Node
 #                                (part of make test)
 
-APT_PACKAGES += pkg-config emscripten nodejs
+APT_PACKAGES += pkg-config emscripten nodejs git
 TEST_TARGETS += test-package
 
 PREFIX ?= /usr/local

@@ -3,7 +3,8 @@
 # checks what it prints. Run by `make test-package` (tests/package/package.mk).
 #
 #   run.sh installed <prefix> <build type>   find_package and pkg-config against an install
-#   run.sh subproject <work dir>             add_subdirectory and FetchContent of the checkout
+#   run.sh subproject <work dir>             add_subdirectory and FetchContent of the checkout,
+#                                            and FetchContent of its git repository (HEAD)
 #   run.sh wasm <prefix> <work dir>          find_package under emcmake, run with Node
 #                                            (the prefix holds an install from an emcmake build)
 #   run.sh deb <file.deb> <work dir>         apt would install the Debian package; dpkg -x of
@@ -68,10 +69,18 @@ installed() {
 # would need Catch2 and nlohmann_json, which configuring here forbids, and
 # leave targets behind. The consumer's build type stays unset.
 subproject() {
-  local work=$1 how dir
-  for how in add_subdirectory FetchContent; do
+  local work=$1 how dir ways=(add_subdirectory FetchContent) git_tag=
+  # GIT_REPOSITORY and GIT_TAG, as the README shows: a clone of this
+  # repository's HEAD (committed code only), when the checkout is a git one.
+  if git_tag=$(git -C "$root" rev-parse --verify HEAD 2> /dev/null); then
+    ways+=(FetchContent_git)
+  else
+    echo "test-package: FetchContent_git: not a git checkout, not tried"
+  fi
+  for how in "${ways[@]}"; do
     dir=$work/$how
     configure "$how" "$dir" cmake -DHOW="$how" -DTHREADED_ASYNC_SOURCE="$root" \
+      -DTHREADED_ASYNC_GIT_TAG="$git_tag" \
       -DCMAKE_DISABLE_FIND_PACKAGE_Catch2=ON -DCMAKE_DISABLE_FIND_PACKAGE_nlohmann_json=ON
     grep -q '^CMAKE_BUILD_TYPE:STRING=$' "$dir/CMakeCache.txt" ||
       fail "$how: the library set the consumer's CMAKE_BUILD_TYPE"

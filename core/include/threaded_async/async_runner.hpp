@@ -21,6 +21,8 @@
 
 namespace threaded_async {
 
+// How an AsyncRunner runs: its timeouts, its tasks' stacks, its name, and
+// what it does about a stuck loop. Every field has a default.
 struct RunnerOptions {
   // How long leaving may wait for the loop before forcing it down.
   Timeout exit_timeout = std::chrono::seconds(1);
@@ -50,12 +52,20 @@ struct TaskOptions {
   std::string name;  // default: "task-<n>"
 };
 
+// A background thread running an event loop of tasks (stackful fibers), and
+// the blocking handles on it that ordinary threads use. Leaving it (close(),
+// or the destructor) cancels the tasks that are still running, waits up to
+// exit_timeout for the loop to end, and forces a stuck loop down
+// (docs/stuck_loops.md). Not copyable or movable.
 class AsyncRunner {
  public:
+  // The seed's name for RunnerOptions.
   using Options = RunnerOptions;
 
   // Starts the loop thread. Blocks until the loop has completed one iteration.
   AsyncRunner() : AsyncRunner(RunnerOptions{}) {}
+  // The same, with options. Throws ResourceError if the loop thread cannot be
+  // started (ulimit -u, memory), and then leaves nothing behind.
   explicit AsyncRunner(RunnerOptions options);
   AsyncRunner(const AsyncRunner&) = delete;
   AsyncRunner& operator=(const AsyncRunner&) = delete;
@@ -73,6 +83,7 @@ class AsyncRunner {
   auto create_task(F&& f, Args&&... args) {
     return detail::spawn(*loop_, {}, std::forward<F>(f), std::forward<Args>(args)...);
   }
+  // The same, with options (the task's name, used in reports).
   template <class F, class... Args>
   auto create_task(TaskOptions options, F&& f, Args&&... args) {
     return detail::spawn(*loop_, std::move(options.name), std::forward<F>(f),
@@ -123,7 +134,10 @@ class AsyncRunner {
   bool in_runner_loop() const noexcept { return loop_->on_loop_thread(); }
   // The loop thread is alive and leaving has not finished.
   bool is_running() const noexcept { return loop_->is_running(); }
+  // How leaving ended: STOPPED, FORCE_STOPPED or FAILED_FORCE_STOPPED (not
+  // yet left: NOT_STOPPED). Never blocks.
   ShutdownType shutdown_type() const noexcept { return loop_->shutdown_type(); }
+  // The options the runner was made with.
   const RunnerOptions& options() const noexcept { return options_; }
 
   // Leaves the runner now (see the class comment). Blocks for at most about
@@ -131,8 +145,9 @@ class AsyncRunner {
   // Calling it again does nothing.
   void close();
 
-  // Settable timeouts (the server exposes them as properties).
+  // Sets the default timeout of blocking calls given none (the server exposes it as a property).
   void set_call_in_loop_timeout(Timeout timeout);
+  // Sets how long leaving waits for the loop before forcing it down.
   void set_exit_timeout(Timeout timeout);
 
   // For the library's primitives.

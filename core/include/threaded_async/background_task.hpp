@@ -23,9 +23,13 @@
 
 namespace threaded_async {
 
+// The handle of a task started with create_task: wait for it from a thread,
+// await it from a task, cancel it. Copies share the task. T is the task's
+// result type (void for none).
 template <class T>
 class BackgroundTask {
  public:
+  // An empty handle, to assign from create_task later.
   BackgroundTask() = default;
 
   // Blocks the calling thread until the task finished; returns its result or
@@ -62,12 +66,15 @@ class BackgroundTask {
   // Asks the task to stop: it sees CancelledError at its next suspension point.
   // Does not block; a task that already finished is left as it is.
   void cancel() const { task().cancel(); }
+  // The task's name ("task-<n>" unless TaskOptions gave one).
   const std::string& name() const { return task().name(); }
 
+  // False for an empty handle (default-constructed, or moved from).
   explicit operator bool() const noexcept { return static_cast<bool>(task_); }
 
   // For the library's own use.
   explicit BackgroundTask(detail::TaskRef<detail::TaskOf<T>> task) : task_(std::move(task)) {}
+  // The task's shared state, for the library's own use.
   detail::TaskOf<T>* state() const noexcept { return task_.get(); }
 
  private:

@@ -172,6 +172,7 @@ class ExecutionRequest {
   std::tuple<A...> args() && {
     return slot<A...>().take("ExecutionRequest::args", "the argument tuple of request", name_);
   }
+  // How many arguments the request carries.
   std::size_t arg_count() const noexcept { return arg_count_; }
   // "(int)": the types of the arguments.
   const std::string& arg_types() const noexcept { return args_names_; }
@@ -234,12 +235,16 @@ class Promise {
       }
     }
   }
+  // Answers a request whose client expects no value. Any thread; never blocks.
   void set_result() { slot_->set_void(); }
+  // Answers with an exception, which the client's call rethrows. Any thread; never blocks.
   void set_exception(std::exception_ptr error) { slot_->set_exception(std::move(error)); }
+  // True once answered. Never blocks.
   bool done() const { return slot_->done(); }
   // The type the client expects.
   const std::type_info& result_type() const noexcept { return slot_->result_type(); }
 
+  // For the library's own use.
   explicit Promise(std::shared_ptr<detail::PromiseSlot> slot) : slot_(std::move(slot)) {}
 
  private:
@@ -257,6 +262,7 @@ struct PendingRequest {
 // Subclass it with typed stub methods. A cheap handle: copies share the server.
 class Client {
  public:
+  // A client of `server`, whose runner runs the client's tasks.
   explicit Client(Server& server);
 
  protected:
@@ -332,7 +338,9 @@ class Server {
       return task;
     }
   }
+  // A plain client of this server (subclasses of Client add typed stubs).
   Client create_client() { return Client(*this); }
+  // A future whose waiting tasks run on this server's runner.
   template <class T>
   Future<T> create_future() {
     return Future<T>(runner_);
@@ -340,11 +348,16 @@ class Server {
 
   // The runner's call_in_loop_timeout and exit_timeout, under the seed's names.
   Timeout event_loop_timeout() const { return runner_.options().call_in_loop_timeout; }
+  // Sets the runner's call_in_loop_timeout.
   void set_event_loop_timeout(Timeout timeout) { runner_.set_call_in_loop_timeout(timeout); }
+  // The runner's exit_timeout.
   Timeout event_loop_exit_timeout() const { return runner_.options().exit_timeout; }
+  // Sets the runner's exit_timeout.
   void set_event_loop_exit_timeout(Timeout timeout) { runner_.set_exit_timeout(timeout); }
+  // The bound of the request queue (0: none).
   std::size_t queue_size() const noexcept { return requests_.maxsize(); }
 
+  // The runner that runs the server's tasks.
   AsyncRunner& runner() noexcept { return runner_; }
   // Leaves the runner now (throws ExceptionGroup for unretrieved task errors).
   void close() { runner_.close(); }

@@ -26,11 +26,17 @@ class EventLoopTimeoutError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+namespace detail {
+// The message of a CancelledError made without one, built once: copies share
+// it, so that cancelling a task never needs memory.
+const std::runtime_error& cancelled_error_prototype();
+}  // namespace detail
+
 // The task was cancelled (by cancel() or by shutdown).
 class CancelledError : public std::runtime_error {
  public:
-  // "the task was cancelled".
-  CancelledError() : std::runtime_error("the task was cancelled") {}
+  // "the task was cancelled". Never allocates once a runner has been made.
+  CancelledError() : std::runtime_error(detail::cancelled_error_prototype()) {}
   using std::runtime_error::runtime_error;
 };
 

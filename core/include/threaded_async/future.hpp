@@ -56,6 +56,9 @@ class FutureCore {
 };
 }  // namespace detail
 
+// A value that one side sets and the other waits for: a task with result(),
+// a plain thread with result_wait(). Copies share the value. Future<void>
+// carries only completion (or an exception).
 template <class T>
 class Future {
   static_assert(!std::is_reference_v<T>,
@@ -63,6 +66,7 @@ class Future {
                 "(set_result(std::ref(x))) or Future<T*>");
 
  public:
+  // An unset future whose waiting tasks run on `runner`.
   explicit Future(const AsyncRunner& runner) : Future(runner.loop()) {}
   // For the library's own use.
   explicit Future(std::shared_ptr<detail::EventLoop> loop)
@@ -82,9 +86,12 @@ class Future {
                             "Future::set_result");
     }
   }
+  // Future<void>: marks it done. InvalidStateError if already set.
   void set_result() requires std::is_void_v<T> {
     state_->core.complete([] {}, nullptr, "Future::set_result");
   }
+  // Sets an exception, which every read rethrows. InvalidStateError if already
+  // set; UsageError for an empty pointer.
   void set_exception(std::exception_ptr error) {
     if (!error) throw UsageError("Future::set_exception needs an exception, not an empty pointer");
     state_->core.complete([] {}, std::move(error), "Future::set_exception");
@@ -104,6 +111,7 @@ class Future {
     await_task(timeout);
     return state_->value.read("Future::result", "the value of the future");
   }
+  // The same, moving the value out (no copy).
   T result(Timeout timeout = Timeout::forever()) && {
     await_task(timeout);
     return state_->value.take("Future::result", "the value of the future");
@@ -114,6 +122,7 @@ class Future {
     await_thread(timeout);
     return state_->value.read("Future::result_wait", "the value of the future");
   }
+  // The same, moving the value out (no copy).
   T result_wait(Timeout timeout = {}) && {
     await_thread(timeout);
     return state_->value.take("Future::result_wait", "the value of the future");

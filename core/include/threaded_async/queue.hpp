@@ -23,6 +23,9 @@
 
 namespace threaded_async {
 
+// A FIFO queue of T between tasks and threads, bounded by maxsize (0: no
+// bound). Tasks use get/put, which suspend only the task; plain threads use
+// get_wait/put_wait, which block the thread. Copies share the queue.
 template <class T>
 class Queue {
   static_assert(std::is_object_v<T> && !std::is_const_v<T> && std::is_move_constructible_v<T>,
@@ -31,6 +34,7 @@ class Queue {
                 "signal without a value use Event");
 
  public:
+  // An empty queue whose waiting tasks run on `runner`; maxsize 0 is unbounded.
   explicit Queue(const AsyncRunner& runner, std::size_t maxsize = 0)
       : state_(std::make_shared<State>(runner.loop(), maxsize)) {}
 
@@ -49,6 +53,7 @@ class Queue {
     detail::EventLoop::require_task("Queue::put", "Queue::put_wait");
     give(item, timeout, "Queue::put");
   }
+  // The same, copying the item in.
   void put(const T& item, Timeout timeout = Timeout::forever()) {
     if constexpr (copyable_items()) put(T(item), timeout);
   }
@@ -63,6 +68,7 @@ class Queue {
     state_->loop->check_thread_side("Queue::put_wait", "Queue::put");
     give(item, state_->loop->resolve(timeout), "Queue::put_wait");
   }
+  // The same, copying the item in.
   void put_wait(const T& item, Timeout timeout = {}) {
     if constexpr (copyable_items()) put_wait(T(item), timeout);
   }
@@ -72,8 +78,9 @@ class Queue {
     std::lock_guard<detail::WaitLock> guard(state_->lock);
     std::optional<T> item;
     if (!state_->items.empty()) {
+      admit_putter_locked();
       item.emplace(std::move(state_->items.front()));
-      pop_front_locked();
+      state_->items.pop_front();
     }
     return item;
   }
@@ -88,15 +95,19 @@ class Queue {
     }
   }
 
+  // True if no item is queued now. Never blocks (for long: it takes the queue's lock).
   bool empty() const { return qsize() == 0; }
+  // True if a bounded queue holds maxsize items now. Never blocks.
   bool full() const {
     std::lock_guard<detail::WaitLock> guard(state_->lock);
     return state_->maxsize != 0 && state_->items.size() >= state_->maxsize;
   }
+  // The number of items queued now. Never blocks.
   std::size_t qsize() const {
     std::lock_guard<detail::WaitLock> guard(state_->lock);
     return state_->items.size();
   }
+  // The bound given at construction (0: none).
   std::size_t maxsize() const noexcept { return state_->maxsize; }
 
  private:
@@ -119,20 +130,27 @@ class Queue {
     return std::is_copy_constructible_v<T>;
   }
 
-  // Drops the front item (moved from) and lets the oldest waiting putter in. Lock held.
-  void pop_front_locked() {
+  // Lets the oldest waiting putter's item in behind the others, before the
+  // caller takes the front one out. Lock held. If the queue has no memory for
+  // it, this throws std::bad_alloc and nothing has changed (the putter waits on).
+  void admit_putter_locked() {
     State& s = *state_;
-    s.items.pop_front();
     if (detail::Waiter* putter = s.putters.claim_front()) {
-      s.items.push_back(std::move(*static_cast<T*>(putter->slot)));
+      try {
+        s.items.push_back(std::move(*static_cast<T*>(putter->slot)));
+      } catch (...) {
+        s.putters.unclaim_front(putter);
+        throw;
+      }
       putter->wake();
     }
   }
 
-  // Takes the front item out. Lock held.
+  // Takes the front item out and lets the oldest waiting putter in. Lock held.
   T pop_locked() {
+    admit_putter_locked();
     T item(std::move(state_->items.front()));
-    pop_front_locked();
+    state_->items.pop_front();
     return item;
   }
 
@@ -142,7 +160,12 @@ class Queue {
   bool push_locked(U&& item) {
     State& s = *state_;
     if (detail::Waiter* getter = s.getters.claim_front()) {
-      static_cast<std::optional<T>*>(getter->slot)->emplace(std::forward<U>(item));
+      try {
+        static_cast<std::optional<T>*>(getter->slot)->emplace(std::forward<U>(item));
+      } catch (...) {  // a copy that failed: the getter waits on, the item is untouched
+        s.getters.unclaim_front(getter);
+        throw;
+      }
       getter->wake();
       return true;
     }

@@ -235,8 +235,11 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
   std::mutex registry_mutex_;
   ThreadParking* parked_head_ = nullptr;
 
+  // Tasks that failed, each with a reference held, newest first, linked
+  // through live_next_ (free once a task has left the live list): keeping
+  // one never allocates on the loop thread.
   std::mutex failed_mutex_;
-  std::vector<TaskRef<TaskBase>> failed_;
+  TaskBase* failed_head_ = nullptr;
 };
 
 // Blocks on a completion that the loop signals: for call() and markers.

@@ -34,11 +34,18 @@ class TimerHeap {
     return heap_.empty() ? Clock::time_point::max() : heap_.front()->deadline;
   }
 
+  // Makes room for one more timer, so that the next arm() cannot fail. Throws
+  // std::bad_alloc, and then nothing has changed.
+  void reserve_one() {
+    if (heap_.size() == heap_.capacity()) heap_.reserve(heap_.empty() ? 16 : 2 * heap_.size());
+  }
+
+  // Throws std::bad_alloc without room (see reserve_one), and then nothing has changed.
   void arm(Timer* timer, Clock::time_point deadline) {
+    heap_.push_back(timer);
     timer->deadline = deadline;
     timer->sequence = next_sequence_++;
-    timer->heap_index = heap_.size();
-    heap_.push_back(timer);
+    timer->heap_index = heap_.size() - 1;
     sift_up(timer->heap_index);
   }
 

@@ -127,6 +127,23 @@ class WaitList {
     return nullptr;
   }
 
+  // Undoes claim_front() when the hand-over could not be made (no memory for
+  // the item): the waiter waits on, first in line again. Lock held; only the
+  // claimer may have changed its status. A timeout or cancellation that came
+  // in between found the waiter claimed and did nothing; the waiter's own
+  // deadline check (threads) or its next wake-up (tasks) then sees to it.
+  void unclaim_front(Waiter* w) noexcept {
+    w->status.store(WaitStatus::kWaiting, std::memory_order_seq_cst);
+    w->prev = nullptr;
+    w->next = head_;
+    if (head_)
+      head_->prev = w;
+    else
+      tail_ = w;
+    head_ = w;
+    w->linked = true;
+  }
+
   // Notifies the oldest waiter still waiting and unlinks it. False if none.
   bool notify_one() noexcept {
     while (Waiter* w = head_) {
