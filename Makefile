@@ -15,7 +15,7 @@ BUILD ?= build/native
 
 # Debian packages the build and tests need; included makefiles add theirs.
 APT_PACKAGES := g++ cmake make libboost-context-dev libboost-dev nlohmann-json3-dev catch2 \
-                libbenchmark-dev
+                libbenchmark-dev libasio-dev
 # Test targets that `make test` runs after the native suite; included makefiles add theirs.
 TEST_TARGETS := test-native
 
@@ -23,7 +23,7 @@ TEST_TARGETS := test-native
 # own code as errors; the builds of users (subproject, install) do not.
 CMAKE_WERROR := -DTHREADED_ASYNC_WERROR=ON
 
-COOKBOOK := background events queues control-inversion errors stuck-loop
+COOKBOOK := background events queues control-inversion errors stuck-loop network
 
 .PHONY: all deps build test test-native cookbook clean
 

@@ -13,6 +13,12 @@ install(TARGETS threaded_async EXPORT threaded_async_targets
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(DIRECTORY core/include/threaded_async TYPE INCLUDE)
+if(THREADED_ASYNC_ASIO)
+  # threaded_async::asio, with threaded_async/asio.hpp; Asio's headers are the system's.
+  install(TARGETS threaded_async_asio EXPORT threaded_async_targets
+    ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
+  install(DIRECTORY asio/include/threaded_async TYPE INCLUDE)
+endif()
 install(EXPORT threaded_async_targets
   NAMESPACE threaded_async::
   FILE threaded_asyncTargets.cmake

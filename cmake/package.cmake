@@ -11,4 +11,8 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION libdevel)
 # A static library: programs link Boost.Context themselves.
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "libboost-context-dev (>= 1.74)")
+if(THREADED_ASYNC_ASIO)
+  # threaded_async/asio.hpp (threaded_async::asio) includes standalone Asio's headers.
+  set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "libasio-dev (>= 1:1.22)")
+endif()
 include(CPack)

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include <cstdio>
+#include <exception>
 #include <string>
 #include <utility>
 
@@ -135,6 +136,8 @@ EventLoop::~EventLoop() {
     failed_head_ = task->live_next_;
     task->release();
   }
+  // After the callbacks: what they hold may refer to the reactor.
+  delete reactor_.load(std::memory_order_acquire);
   if (pool_ != nullptr) fiber_pool_destroy(pool_);
 }
 
@@ -222,6 +225,10 @@ void EventLoop::run() {
     iteration_.store(iteration_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     drain_inbox();
     if (!timers_.empty()) fire_timers();
+    if (Reactor* reactor = reactor_.load(std::memory_order_acquire);
+        reactor && reactor->pending()) {
+      reactor->poll();
+    }
     run_ready();
     if (stop_when_idle_ && live_count_ == 0 && ready_.empty()) return;
     if (ready_.empty()) idle_wait();
@@ -250,17 +257,59 @@ void EventLoop::run_ready() {
 
 void EventLoop::idle_wait() {
   const auto deadline = timers_.next_deadline();
+  // With I/O pending the reactor's wait is the idle wait, entered at once:
+  // readiness then wakes the loop without delay, and a post interrupts it.
+  if (Reactor* reactor = reactor_.load(std::memory_order_acquire); reactor && reactor->pending()) {
+    reactor->prepare_wait();
+    sleeping_.store(kInReactor, std::memory_order_seq_cst);
+    if (inbox_.empty()) reactor->wait_until(deadline);
+    sleeping_.store(kAwake, std::memory_order_relaxed);
+    return;
+  }
   if (spin_until([this] { return !inbox_.empty(); }, deadline)) return;
   if (Clock::now() >= deadline) return;
-  sleeping_.store(true, std::memory_order_seq_cst);
+  sleeping_.store(kParked, std::memory_order_seq_cst);
   if (inbox_.empty()) parker_.park_until(deadline);
-  sleeping_.store(false, std::memory_order_relaxed);
+  sleeping_.store(kAwake, std::memory_order_relaxed);
 }
 
 void EventLoop::post(InboxItem* item) {
   LibraryCode library;
   inbox_.push(item);
-  if (sleeping_.load(std::memory_order_seq_cst)) parker_.unpark();
+  switch (sleeping_.load(std::memory_order_seq_cst)) {
+    case kParked:
+      parker_.unpark();
+      break;
+    case kInReactor:
+      reactor_.load(std::memory_order_acquire)->interrupt();
+      break;
+    default:
+      break;
+  }
+}
+
+Reactor* EventLoop::install_reactor(std::unique_ptr<Reactor> reactor) {
+  Reactor* expected = nullptr;
+  if (reactor_.compare_exchange_strong(expected, reactor.get(), std::memory_order_acq_rel)) {
+    return reactor.release();
+  }
+  return expected;
+}
+
+void LoopCallback::on_loop(EventLoop& loop) {
+  if (!loop.stopped()) {
+    try {
+      UserCode user_code;
+      invoke();
+    } catch (const ForcedThreadShutdown&) {
+      // A forced stop unwound the callback; the loop goes on leaving.
+    } catch (...) {
+      std::fprintf(stderr, "threaded_async: a callback on the loop of runner '%s' threw %s\n",
+                   loop.name().c_str(), describe_exception(std::current_exception()).c_str());
+      std::terminate();
+    }
+  }
+  delete this;
 }
 
 // --- Tasks -------------------------------------------------------------------
@@ -344,12 +393,15 @@ void EventLoop::resume(TaskBase* task) {
 // scheduler fiber (one switch instead of two), taken off the ready queue; or
 // nullptr when the scheduler has to run next: the front item is not a task, or
 // the iteration's batch is over and the loop has more to do than start the
-// next batch (inbox items, timers, leaving).
+// next batch (inbox items, timers, I/O, leaving).
 TaskBase* EventLoop::take_successor() {
   ReadyItem* front = ready_.front();
   if (front == nullptr || !front->is_task) return nullptr;
   if (batch_last_ == nullptr) {
     if (!inbox_.empty() || !timers_.empty() || stop_when_idle_) return nullptr;
+    if (Reactor* reactor = reactor_.load(std::memory_order_acquire); reactor && reactor->pending()) {
+      return nullptr;  // the scheduler polls the reactor first
+    }
     // What run() would do next: an iteration with nothing to drain or fire.
     iteration_.store(iteration_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     batch_last_ = ready_.back();
@@ -400,7 +452,10 @@ void EventLoop::cancel_on_loop(TaskBase* task) {
   if (task->finished_ || task->done()) return;
   task->cancel_pending_ = true;
   if (!task->started_) return;  // it throws CancelledError as soon as it starts
-  if (task->waiter_ != nullptr && task->waiter_->claim(WaitStatus::kCancelled)) ready_.push(task);
+  if (task->waiter_ != nullptr && task->waiter_->cancellable &&
+      task->waiter_->claim(WaitStatus::kCancelled)) {
+    ready_.push(task);
+  }
 }
 
 void EventLoop::deliver_cancellation(TaskBase& task) {
@@ -415,7 +470,7 @@ WaitStatus EventLoop::suspend(Waiter& waiter, Clock::time_point deadline) {
   // Room for the timer before the wait can be claimed; wait() made it before
   // it published the waiter, so that a failure there loses no hand-over.
   if (deadline != Clock::time_point::max()) timers_.reserve_one();
-  if (task->cancel_pending_ && waiter.claim(WaitStatus::kCancelled)) {
+  if (waiter.cancellable && task->cancel_pending_ && waiter.claim(WaitStatus::kCancelled)) {
     if (!shutting_down_) task->cancel_pending_ = false;
     return WaitStatus::kCancelled;
   }

@@ -43,6 +43,9 @@
 #include "harness.hpp"
 #include "library_bench.hpp"
 #include "peer_bench.hpp"
+#if defined(THREADED_ASYNC_BENCH_ECHO)
+#include "echo_bench.hpp"
+#endif
 
 namespace bench {
 namespace {
@@ -360,6 +363,14 @@ void run_suite(const Options& o, Results& results) {
   measure("fiber_switch_ns", "threaded_async", "ns/switch", in_plan(task_switch));
   measure("fiber_switch_ns", "boost_context_raw", "ns/switch", in_plan(boost_context_switch));
   measure("spawn_per_s", "threaded_async", "tasks/s", in_plan(spawn_rate));
+#if defined(THREADED_ASYNC_BENCH_ECHO)
+  measure("echo_roundtrip_us", "threaded_async", round_trip,
+          in_plan(echo_roundtrip_threaded_async));
+  measure("echo_roundtrip_us", "asio_coroutines", round_trip,
+          in_plan(echo_roundtrip_asio_coroutines));
+  measure("echo_roundtrip_us", "asio_callbacks", round_trip,
+          in_plan(echo_roundtrip_asio_callbacks));
+#endif
 
   // Under contention: the library and two peers, each at every number of producers.
   if (o.wanted("contention_items_per_s")) {

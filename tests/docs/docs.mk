@@ -10,5 +10,5 @@ TEST_TARGETS += test-docs-code
 
 test-docs-code: build
 	@python3 tests/docs/check_cpp_blocks.py build/docs-code \
-	  g++ -std=c++20 -Wall -Wextra -Werror -Icore/include -- \
-	  $(BUILD)/libthreaded_async.a -lboost_context -pthread
+	  g++ -std=c++20 -Wall -Wextra -Werror -Icore/include -Iasio/include -- \
+	  $(BUILD)/libthreaded_async_asio.a $(BUILD)/libthreaded_async.a -lboost_context -pthread

@@ -5,6 +5,8 @@
 // inbox (lock-free, where other threads post work). One iteration: take
 // everything out of the inbox, fire due timers, run what is ready, and, when
 // nothing is, spin briefly and then sleep until the inbox or a timer wakes it.
+// A reactor (detail/reactor.hpp) may be installed: while it has I/O pending,
+// each iteration also polls it, and the idle wait is its wait instead.
 // docs/scheduler.md draws the states.
 #pragma once
 
@@ -21,6 +23,7 @@
 #include "threaded_async/detail/inbox.hpp"
 #include "threaded_async/detail/loop_thread.hpp"
 #include "threaded_async/detail/parker.hpp"
+#include "threaded_async/detail/reactor.hpp"
 #include "threaded_async/detail/ready_queue.hpp"
 #include "threaded_async/detail/task_base.hpp"
 #include "threaded_async/detail/timer_heap.hpp"
@@ -107,6 +110,13 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
   // Hands an item to the loop. Any thread; never blocks.
   void post(InboxItem* item);
 
+  // --- I/O ------------------------------------------------------------------
+  // Installs `reactor` unless one is installed already; returns the installed
+  // one, which lives as long as the loop. Any thread; never blocks.
+  Reactor* install_reactor(std::unique_ptr<Reactor> reactor);
+  // The installed reactor, or nullptr. Any thread.
+  Reactor* reactor() const noexcept { return reactor_.load(std::memory_order_acquire); }
+
   // --- Waiting --------------------------------------------------------------
   // Waits on `list` (guarded by `lock`, held on entry and on return) until the
   // waiter is notified, `deadline` passes, or the wait is cancelled. In a task
@@ -137,7 +147,7 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
   // Counts of loop iterations, for observers (watchdog, stuck reports).
   std::uint64_t iteration() const noexcept { return iteration_.load(std::memory_order_relaxed); }
   // True while the loop sleeps for lack of work.
-  bool idle() const noexcept { return sleeping_.load(std::memory_order_relaxed); }
+  bool idle() const noexcept { return sleeping_.load(std::memory_order_relaxed) != kAwake; }
   // Who holds the loop now and since when, and with `with_stack` where its
   // code is (the loop thread is sampled: blocks up to 100 ms). Any thread.
   StuckLoopReport stuck_report(bool with_stack = false);
@@ -201,8 +211,13 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
   // writes all the time does not evict what threads read on every call.
   Inbox inbox_;
   Parker parker_;
-  // Read on every thread-side call and post; written rarely.
-  alignas(64) std::atomic<bool> sleeping_{false};
+  // Read on every thread-side call and post; written rarely. How the loop
+  // sleeps says how a post wakes it: the parker, or the reactor's interrupt.
+  static constexpr std::uint8_t kAwake = 0;
+  static constexpr std::uint8_t kParked = 1;
+  static constexpr std::uint8_t kInReactor = 2;
+  alignas(64) std::atomic<std::uint8_t> sleeping_{kAwake};
+  std::atomic<Reactor*> reactor_{nullptr};  // owned; deleted with the loop
   std::atomic<bool> running_{false};
   std::atomic<bool> stopped_{false};
   std::atomic<ShutdownType> shutdown_type_{ShutdownType::NOT_SHUT_DOWN};

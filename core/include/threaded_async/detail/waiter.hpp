@@ -54,6 +54,9 @@ struct Waiter {
   WaitLock* list_lock = nullptr;     // a task waiter's list and its lock, to unlink
   WaitList* list = nullptr;          // it if the task is abandoned (forced stop)
   ThreadParking* parking = nullptr;  // set for a thread waiter
+  // False: cancelling the task does not end the wait, only a notification
+  // does (a task waiting for an I/O operation's handler, which uses its frame).
+  bool cancellable = true;
 
   // Claims the waiter for `outcome` if it is still waiting. Whoever claims it
   // must wake it (see wake()), except the waiting task itself.

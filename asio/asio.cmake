@@ -1,0 +1,25 @@
+# The Asio bridge (threaded_async::asio): use_task, the runner's executor and
+# the io_context that serves as the loop's reactor. Standalone Asio 1.22
+# (Debian's libasio-dev, header-only) has per-operation cancellation, which
+# use_task needs; Boost 1.74's Asio does not. Native only for now (docs/wasm.md).
+find_path(THREADED_ASYNC_ASIO_INCLUDE_DIR asio/cancellation_signal.hpp)
+if(NOT THREADED_ASYNC_ASIO_INCLUDE_DIR)
+  message(FATAL_ERROR "threaded_async: the Asio bridge needs standalone Asio 1.22 or later "
+                      "(apt-get install libasio-dev), or configure with -DTHREADED_ASYNC_ASIO=OFF")
+endif()
+add_library(threaded_async_asio ${CMAKE_CURRENT_LIST_DIR}/src/asio_bridge.cpp)
+add_library(threaded_async::asio ALIAS threaded_async_asio)
+set_target_properties(threaded_async_asio PROPERTIES EXPORT_NAME asio)
+target_include_directories(threaded_async_asio
+  PUBLIC $<BUILD_INTERFACE:${CMAKE_CURRENT_LIST_DIR}/include>
+         $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
+target_include_directories(threaded_async_asio SYSTEM PUBLIC
+  $<BUILD_INTERFACE:${THREADED_ASYNC_ASIO_INCLUDE_DIR}>)
+target_link_libraries(threaded_async_asio PUBLIC threaded_async)
+# Asio 1.22 picks aligned_alloc/free or operator new/delete for handler memory
+# by whether a standard header came before its own in the translation unit, so
+# two files that include it in different orders allocate with one and free
+# with the other (ASan: alloc-dealloc-mismatch). One choice for every file
+# that uses the bridge: operator new and delete.
+target_compile_definitions(threaded_async_asio PUBLIC ASIO_DISABLE_STD_ALIGNED_ALLOC)
+threaded_async_warnings(threaded_async_asio)
