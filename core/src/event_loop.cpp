@@ -399,7 +399,8 @@ TaskBase* EventLoop::take_successor() {
   if (front == nullptr || !front->is_task) return nullptr;
   if (batch_last_ == nullptr) {
     if (!inbox_.empty() || !timers_.empty() || stop_when_idle_) return nullptr;
-    if (Reactor* reactor = reactor_.load(std::memory_order_acquire); reactor && reactor->pending()) {
+    if (Reactor* reactor = reactor_.load(std::memory_order_acquire);
+        reactor && reactor->pending()) {
       return nullptr;  // the scheduler polls the reactor first
     }
     // What run() would do next: an iteration with nothing to drain or fire.
