@@ -23,6 +23,8 @@
 #include <threaded_async/threaded_async.hpp>
 #include <vector>
 
+#include "child_process.hpp"
+
 namespace ta = threaded_async;
 using namespace std::chrono_literals;
 
@@ -61,33 +63,6 @@ void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
 
 namespace {
-
-int in_child(int (*body)(long), long n) {
-  std::fflush(nullptr);
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    ::alarm(60);  // a hang ends the child with SIGALRM
-    int status = 99;
-    try {
-      status = body(n);
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "child %ld: unexpected exception: %s\n", n, e.what());
-    }
-    std::fflush(nullptr);
-    ::_exit(status);
-  }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-#define CHILD_CHECK(cond)                                                                         \
-  do {                                                                                            \
-    if (!(cond)) {                                                                                \
-      std::fprintf(stderr, "child %ld: %s:%d: check failed: %s\n", n, __FILE__, __LINE__, #cond); \
-      return 1;                                                                                   \
-    }                                                                                             \
-  } while (false)
 
 // What the workload's handles ended with.
 struct Tally {
@@ -266,7 +241,7 @@ TEST_CASE("an allocation that fails on the loop thread becomes an error of the t
   }
   int past_end = 0;
   for (long n = 1; past_end < 3 && n < 4000; ++n) {
-    const int status = in_child(&workload, n);
+    const int status = in_child([n] { return workload(n); }, 60);
     INFO("allocation " << n << " failed on the loop thread: child exit status " << status);
     if (status == 2) {
       ++past_end;

@@ -13,41 +13,13 @@
 #include <threaded_async/threaded_async.hpp>
 #include <vector>
 
+#include "child_process.hpp"
 #include "thread_count.hpp"
 
 namespace ta = threaded_async;
 using namespace std::chrono_literals;
 
 namespace {
-
-// Runs `body` in a child process and returns its exit status.
-int in_child(const std::function<int()>& body) {
-  std::fflush(nullptr);
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    int status = 99;
-    try {
-      status = body();
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "child: unexpected exception: %s\n", e.what());
-    } catch (...) {
-      std::fprintf(stderr, "child: unexpected exception\n");
-    }
-    std::fflush(nullptr);
-    ::_exit(status);
-  }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-#define CHILD_CHECK(cond)                                                                  \
-  do {                                                                                     \
-    if (!(cond)) {                                                                         \
-      std::fprintf(stderr, "child: %s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-      return 1;                                                                            \
-    }                                                                                      \
-  } while (false)
 
 long read_number(const char* path) {
   long value = 0;

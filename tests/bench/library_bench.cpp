@@ -107,21 +107,27 @@ Figure task_switch(const Plan& plan) {
   });
 }
 
+namespace {
+// Inside a task of `runner`: starts `ops` tasks and lets them finish; the time it took.
+Clock::duration spawn_and_finish(ta::AsyncRunner& runner, std::size_t ops) {
+  return runner.run([ops] {
+    std::vector<ta::BackgroundTask<int>> tasks;
+    tasks.reserve(ops);
+    const auto start = Clock::now();
+    for (std::size_t i = 0; i < ops; ++i) tasks.push_back(ta::create_task(trivial));
+    long sum = 0;
+    for (auto& t : tasks) sum += t.result();
+    const auto elapsed = Clock::now() - start;
+    check(sum == static_cast<long>(ops), "every spawned task ran once");
+    return elapsed;
+  });
+}
+}  // namespace
+
 Figure spawn_rate(const Plan& plan) {
   ta::AsyncRunner runner;
-  const Figure cost = per_op<Nanos>(plan, plan.ops(500000), [&](std::size_t ops) {
-    return runner.run([ops] {
-      std::vector<ta::BackgroundTask<int>> tasks;
-      tasks.reserve(ops);
-      const auto start = Clock::now();
-      for (std::size_t i = 0; i < ops; ++i) tasks.push_back(ta::create_task(trivial));
-      long sum = 0;
-      for (auto& t : tasks) sum += t.result();
-      const auto elapsed = Clock::now() - start;
-      check(sum == static_cast<long>(ops), "every spawned task ran once");
-      return elapsed;
-    });
-  });
+  const Figure cost = per_op<Nanos>(plan, plan.ops(500000),
+                                    [&](std::size_t ops) { return spawn_and_finish(runner, ops); });
   // Per second, from nanoseconds per task: the fastest cost is the highest rate.
   return Figure{1e9 / cost.median, 1e9 / cost.max, 1e9 / cost.min};
 }
@@ -144,19 +150,8 @@ Figure contention(const Plan& plan, int producers) {
 
 Figure scaling_spawn(const Plan& plan, std::size_t count) {
   ta::AsyncRunner runner;
-  return per_op<Micros>(plan, count, [&](std::size_t ops) {
-    return runner.run([ops] {
-      std::vector<ta::BackgroundTask<int>> tasks;
-      tasks.reserve(ops);
-      const auto start = Clock::now();
-      for (std::size_t i = 0; i < ops; ++i) tasks.push_back(ta::create_task(trivial));
-      long sum = 0;
-      for (auto& t : tasks) sum += t.result();
-      const auto elapsed = Clock::now() - start;
-      check(sum == static_cast<long>(ops), "every spawned task ran once");
-      return elapsed;
-    });
-  });
+  return per_op<Micros>(plan, count,
+                        [&](std::size_t ops) { return spawn_and_finish(runner, ops); });
 }
 
 Figure scaling_timer(const Plan& plan, std::size_t count) {
