@@ -260,6 +260,14 @@ int run_child(const std::vector<std::string>& args) {
     plan.repetitions = std::stoi(args[2]);
     return busy_child(plan);
   }
+#if defined(THREADED_ASYNC_BENCH_ECHO)
+  if (args.size() == 2 && args[0] == "echo_rss") {
+    echo_connections_that_fit(std::stoul(args[1]));
+    std::printf("echo_rss_per_connection_kib %.6f\n",
+                echo_rss_per_connection_kib(std::stoul(args[1])));
+    return 0;
+  }
+#endif
   if (args.size() == 2 && args[0] == "idle") {
     std::printf("idle_cpu_percent %.6f\n", idle_cpu_percent(std::stod(args[1])));
     return 0;
@@ -370,6 +378,48 @@ void run_suite(const Options& o, Results& results) {
           in_plan(echo_roundtrip_asio_coroutines));
   measure("echo_roundtrip_us", "asio_callbacks", round_trip,
           in_plan(echo_roundtrip_asio_callbacks));
+  const char* no_spawn = "(asio::spawn needs Boost.Coroutine)";
+  if (o.wanted("echo_roundtrip_us")) {
+    std::printf("%-24s %-20s %14s  %s\n", "echo_roundtrip_us", "asio_spawn", "not measured",
+                no_spawn);
+  }
+  // Many connections at once: the descriptors they need, or as many as fit (and say so).
+  auto connections = [&plan](std::size_t wanted) {
+    const std::size_t n = plan.smoke ? 4 : echo_connections_that_fit(wanted);
+    if (n < wanted && !plan.smoke) {
+      std::printf("(RLIMIT_NOFILE fits %zu connections, not %zu: measured at %zu)\n", n, wanted, n);
+    }
+    return n;
+  };
+  if (o.wanted("echo_throughput_msgs_per_s")) {
+    using Throughput = Figure (*)(const Plan&, std::size_t);
+    const std::pair<const char*, Throughput> impls[] = {
+        {"threaded_async", echo_throughput_threaded_async},
+        {"asio_coroutines", echo_throughput_asio_coroutines},
+        {"asio_callbacks", echo_throughput_asio_callbacks}};
+    for (std::size_t wanted : {100, 1000}) {
+      const std::size_t n = connections(wanted);
+      const std::string key = std::to_string(plan.smoke ? wanted : n);
+      for (const auto& [impl, fn] : impls) {
+        const Figure f = fn(plan, n);
+        print_row("echo_throughput_msgs_per_s", std::string(impl) + " " + key + " conns", f,
+                  "msgs/s");
+        results.add({"echo_throughput_msgs_per_s", impl, key}, f.median);
+      }
+      std::printf("%-24s %-20s %14s  %s\n", "echo_throughput_msgs_per_s",
+                  ("asio_spawn " + key + " conns").c_str(), "not measured", no_spawn);
+    }
+  }
+  if (o.wanted("echo_rss_per_connection_kib")) {
+    const std::string args = "echo_rss " + std::to_string(connections(1000));
+    record(results, "echo_rss_per_connection_kib", "threaded_async",
+           child_figure(o, args, "echo_rss_per_connection_kib", plan.smoke ? 1 : 3),
+           "KiB/connection");
+    if (!plan.smoke) {
+      const double kib = results.get("echo_rss_per_connection_kib", "threaded_async");
+      std::printf("(goal: 1000 connections <= 64 KiB each: %s)\n", kib <= 64.0 ? "met" : "MISSED");
+    }
+  }
 #endif
 
   // Under contention: the library and two peers, each at every number of producers.
