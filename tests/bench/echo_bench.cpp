@@ -2,6 +2,8 @@
 // coroutines and Asio's callbacks, each one connection with a 64-byte message.
 #include "echo_bench.hpp"
 
+#include "footprint_bench.hpp"
+
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -67,15 +69,6 @@ Figure throughput(const Plan& plan, std::size_t connections,
   return per_second(per_op<Nanos>(plan, trips * connections, [&](std::size_t messages) {
     return run(std::max<std::size_t>(messages / connections, 1));
   }));
-}
-
-// Resident memory now, in KiB.
-double rss_kib() {
-  std::ifstream statm("/proc/self/statm");
-  long size = 0, resident = 0;
-  statm >> size >> resident;
-  if (!statm) throw BenchError("cannot read /proc/self/statm");
-  return static_cast<double>(resident) * static_cast<double>(::sysconf(_SC_PAGESIZE)) / 1024.0;
 }
 
 // Echoes 64-byte messages on `peer` until the client closes it.

@@ -27,15 +27,6 @@ double status_kib(const std::string& key) {
   throw BenchError("/proc/self/status has no " + key);
 }
 
-// Resident memory now, in KiB (from /proc/self/statm, which is exact and cheap).
-double rss_kib() {
-  std::ifstream statm("/proc/self/statm");
-  long size = 0, resident = 0;
-  statm >> size >> resident;
-  if (!statm) throw BenchError("cannot read /proc/self/statm");
-  return static_cast<double>(resident) * static_cast<double>(::sysconf(_SC_PAGESIZE)) / 1024.0;
-}
-
 long waiting_task(ta::Event go, std::atomic<std::size_t>* arrived, long id) {
   arrived->fetch_add(1, std::memory_order_relaxed);
   go.as_async_event().wait();
@@ -107,6 +98,14 @@ double idle_cpu_percent(double seconds) {
   blocked.join();
   check(received == 7, "the blocked thread gets the item");
   return 100.0 * cpu / wall;
+}
+
+double rss_kib() {
+  std::ifstream statm("/proc/self/statm");
+  long size = 0, resident = 0;
+  statm >> size >> resident;
+  if (!statm) throw BenchError("cannot read /proc/self/statm");
+  return static_cast<double>(resident) * static_cast<double>(::sysconf(_SC_PAGESIZE)) / 1024.0;
 }
 
 }  // namespace bench

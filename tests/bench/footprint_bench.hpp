@@ -19,6 +19,9 @@ struct SuspendedTasks {
 // the default RunnerOptions, which users get.
 SuspendedTasks suspended_tasks(std::size_t count, bool default_options = false);
 
+// Resident memory of this process now, in KiB (from /proc/self/statm, exact and cheap).
+double rss_kib();
+
 // Percent of one core that the process uses while a runner is idle and a
 // thread is blocked in get_wait, over `seconds`.
 double idle_cpu_percent(double seconds);
