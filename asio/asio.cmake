@@ -8,6 +8,10 @@ if(NOT THREADED_ASYNC_ASIO_INCLUDE_DIR)
                       "(apt-get install libasio-dev), or configure with -DTHREADED_ASYNC_ASIO=OFF")
 endif()
 add_library(threaded_async_asio ${CMAKE_CURRENT_LIST_DIR}/src/asio_bridge.cpp)
+# In a consumer's build it is built only if the consumer links threaded_async::asio.
+if(NOT PROJECT_IS_TOP_LEVEL)
+  set_target_properties(threaded_async_asio PROPERTIES EXCLUDE_FROM_ALL ON)
+endif()
 add_library(threaded_async::asio ALIAS threaded_async_asio)
 set_target_properties(threaded_async_asio PROPERTIES EXPORT_NAME asio)
 target_include_directories(threaded_async_asio
