@@ -12,8 +12,9 @@
 //   which throws ForcedThreadShutdown: destructors run, RAII locks are
 //   released, the task ends cancelled and the loop goes on to its shutdown.
 // - Where it cannot be unwound (a noexcept frame, a frame with cleanups
-//   interrupted between calls), the stop waits up to kUnwindWindow for a
-//   moment that can, then abandons the stack: ta_forced_stop_now switches
+//   interrupted between calls), the stop waits for a moment that can (at
+//   least kUnwindWindow and kUnwindLooks looks, at most kLongestUnwindWindow),
+//   then abandons the stack: ta_forced_stop_now switches
 //   straight back to the thread's own stack and the thread ends.
 // - Inside the runtime (printf holding its stream's lock, malloc holding an
 //   arena's), the handler replaces the return address of the outermost
@@ -29,6 +30,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <exception>
 #include <condition_variable>
 #include <mutex>
 #include <new>
@@ -60,8 +62,14 @@ namespace {
 int loop_signal() { return SIGRTMIN + 3; }
 
 // How long a stop waits for a moment where the stuck code can be unwound
-// before it settles for abandoning its stack.
+// before it settles for abandoning its stack: kUnwindWindow, and until it has
+// looked at the stuck code kUnwindLooks times (a signal comes every
+// millisecond or so), but no longer than kLongestUnwindWindow. On a busy
+// machine the stuck thread runs for only part of the window, and fewer looks
+// land at a moment that can be unwound.
 constexpr Clock::duration kUnwindWindow = std::chrono::milliseconds(100);
+constexpr Clock::duration kLongestUnwindWindow = std::chrono::milliseconds(500);
+constexpr int kUnwindLooks = 50;
 
 enum class Mode : int { kIdle, kSample, kForce };
 enum class Decision : int { kUnwind, kAbandon };
@@ -88,7 +96,9 @@ struct Shared {
   // Set by the closing thread (or a sampler), read by the signal handler.
   std::atomic<Mode> mode{Mode::kIdle};
   std::atomic<bool> may_unwind{true};
-  std::atomic<std::int64_t> abandon_from_ns{0};  // abandoning is allowed from then on
+  std::atomic<std::int64_t> abandon_from_ns{0};  // abandoning is allowed from then on,
+  std::atomic<int> looks{0};                     // after kUnwindLooks looks
+  std::atomic<std::int64_t> abandon_latest_ns{0};  // or from then on in any case
   std::atomic<bool> given_up{false};             // left running untouched for good
   // Set by the loop thread.
   std::atomic<bool> unwinding{false};  // ForcedThreadShutdown was thrown
@@ -127,11 +137,21 @@ void inject_stop(ucontext_t* context, std::uintptr_t pc) noexcept {
 void try_to_stop(Shared& shared, ucontext_t* context, std::uintptr_t pc) noexcept {
   if (shared.given_up.load() || shared.stop_in_progress.load()) return;
   if (!loop_is_running_user_code()) return;  // the loop's own code ends by itself
+  // An exception is propagating on the stuck fiber (an earlier stop's, still
+  // running the cleanups on its way out on a busy machine, or the code's
+  // own): the unwinder is reading the return addresses that a stop would
+  // rewrite, and a second throw would terminate. The fiber backend keeps each
+  // fiber's count, which this thread has read before (no lazy TLS here).
+  if (std::uncaught_exceptions() > 0) return;
   StackWalk& walk = shared.walk;
   walk_stack(walk, pc, true, fiber_low(), fiber_high());
   if (!walk.complete) return;  // frames the unwinder cannot read: no way to judge them
   const bool may_unwind = shared.may_unwind.load();
-  const bool may_abandon = monotonic_ns() >= shared.abandon_from_ns.load();
+  const int looks = shared.looks.fetch_add(1) + 1;
+  const std::int64_t now = monotonic_ns();
+  const bool may_abandon =
+      now >= shared.abandon_from_ns.load() &&
+      (looks >= kUnwindLooks || now >= shared.abandon_latest_ns.load());
   if (walk.runtime_frame >= 0) {
     // Inside the runtime: take the stop when its outermost call returns.
     const int caller = walk.runtime_frame + 1;
@@ -297,8 +317,13 @@ class PosixLoopThread final : public LoopThread {
     Shared& shared = *shared_;
     shared.unwinding.store(false);
     shared.may_unwind.store(may_unwind);
-    const auto window = std::chrono::duration_cast<std::chrono::nanoseconds>(kUnwindWindow);
-    shared.abandon_from_ns.store(may_unwind ? monotonic_ns() + window.count() : 0);
+    using std::chrono::nanoseconds;
+    const std::int64_t now = monotonic_ns();
+    const auto window = std::chrono::duration_cast<nanoseconds>(kUnwindWindow).count();
+    const auto longest = std::chrono::duration_cast<nanoseconds>(kLongestUnwindWindow).count();
+    shared.looks.store(may_unwind ? 0 : kUnwindLooks);
+    shared.abandon_from_ns.store(may_unwind ? now + window : 0);
+    shared.abandon_latest_ns.store(may_unwind ? now + longest : 0);
     shared.mode.store(Mode::kForce);
     // Signals a little irregularly, so as not to keep meeting a loop of the
     // same period at the same unsafe place.

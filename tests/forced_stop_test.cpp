@@ -182,6 +182,32 @@ TEST_CASE("a task stuck holding a std::mutex is unwound: the lock_guard releases
       true);
 }
 
+// The unwinding takes longer than exit_timeout, so the runner forces the loop
+// again while the first stop's exception is still propagating through the
+// cleanup. That second stop must wait: rewriting a return address that the
+// unwinder is about to read, or throwing a second exception, would crash.
+TEST_CASE("a stuck task whose cleanup outlasts exit_timeout is unwound once",
+          "[forced_stop][native-only]") {
+  static std::atomic<std::size_t> sink{0};
+  static std::atomic<int> cleanups_finished{0};
+  struct SlowCleanup {
+    ~SlowCleanup() {
+      const auto end = std::chrono::steady_clock::now() + 150ms;
+      while (std::chrono::steady_clock::now() < end) {
+        sink += std::make_unique<std::string>(64, 'c')->size();
+      }
+      ++cleanups_finished;
+    }
+  };
+  int round = 0;
+  force_down_repeatedly(
+      [] {
+        SlowCleanup slow;
+        for (;;) sink += std::make_unique<std::string>(64, 's')->size();
+      },
+      [&round] { REQUIRE(cleanups_finished == ++round); }, true);
+}
+
 TEST_CASE("a task stuck in a blocking read is unwound and the pipe stays usable",
           "[forced_stop][native-only]") {
   int fds[2];
