@@ -213,9 +213,10 @@ describe('scenarios', () => {
 
         await runToEnd(page);
         const output = await page.textContent('[data-testid="output"]');
-        assert.equal(output.trimEnd(), await expectedOutput(slug));
-
         const result = await page.evaluate(() => window.playground.lastResult);
+        const info = await page.textContent('[data-testid="run-info"]');
+        assert.equal(output.trimEnd(), await expectedOutput(slug), `${info}: ${JSON.stringify(result.error)}`);
+
         const tasks = taskNames(result.trace);
         if (COOKBOOK.includes(slug)) {
           assert.ok(tasks.length >= (slug === 'errors' ? 3 : 1), `tasks in the trace: ${tasks}`);
