@@ -340,7 +340,14 @@ describe('editing', () => {
 
 describe('running off the page thread', () => {
   test('the page stays responsive while the stuck-loop scenario runs', { timeout: TEST_MS }, async () => {
-    const page = await openPage('?example=stuck-loop');
+    // The example's wait gives up after 1 s; here after 5 s, so that the edit
+    // below happens while it runs however busy the machine is. Same output.
+    const scenario = JSON.parse(await readFile(join(SITE, 'scenarios', 'stuck-loop.json'), 'utf8'));
+    const wait = scenario.main[0].body[0].body[1];
+    assert.equal(wait.op, 'wait');
+    wait.timeout = 5.0;
+    const text = `${JSON.stringify(scenario, null, 2)}\n`;
+    const page = await openPage(`#scenario=${encodeURIComponent(text)}`);
     await page.click('[data-testid="run"]');
     await page.waitForSelector('body[data-run-state="running"]', { timeout: RUN_MS });
     const before = await editorText(page);
