@@ -30,8 +30,8 @@
 
 #include <atomic>
 #include <cerrno>
-#include <exception>
 #include <condition_variable>
+#include <exception>
 #include <mutex>
 #include <new>
 #include <random>
@@ -96,10 +96,10 @@ struct Shared {
   // Set by the closing thread (or a sampler), read by the signal handler.
   std::atomic<Mode> mode{Mode::kIdle};
   std::atomic<bool> may_unwind{true};
-  std::atomic<std::int64_t> abandon_from_ns{0};  // abandoning is allowed from then on,
-  std::atomic<int> looks{0};                     // after kUnwindLooks looks
+  std::atomic<std::int64_t> abandon_from_ns{0};    // abandoning is allowed from then on,
+  std::atomic<int> looks{0};                       // after kUnwindLooks looks
   std::atomic<std::int64_t> abandon_latest_ns{0};  // or from then on in any case
-  std::atomic<bool> given_up{false};             // left running untouched for good
+  std::atomic<bool> given_up{false};               // left running untouched for good
   // Set by the loop thread.
   std::atomic<bool> unwinding{false};  // ForcedThreadShutdown was thrown
   std::atomic<bool> abandoned{false};
@@ -149,9 +149,8 @@ void try_to_stop(Shared& shared, ucontext_t* context, std::uintptr_t pc) noexcep
   const bool may_unwind = shared.may_unwind.load();
   const int looks = shared.looks.fetch_add(1) + 1;
   const std::int64_t now = monotonic_ns();
-  const bool may_abandon =
-      now >= shared.abandon_from_ns.load() &&
-      (looks >= kUnwindLooks || now >= shared.abandon_latest_ns.load());
+  const bool may_abandon = now >= shared.abandon_from_ns.load() &&
+                           (looks >= kUnwindLooks || now >= shared.abandon_latest_ns.load());
   if (walk.runtime_frame >= 0) {
     // Inside the runtime: take the stop when its outermost call returns.
     const int caller = walk.runtime_frame + 1;

@@ -50,6 +50,31 @@ Range nothrow_harmless_calls[kMaxNothrowHarmless];
 int nothrow_harmless_count = 0;
 Range libstdcxx_code[8];
 int libstdcxx_count = 0;
+// The runtimes of AddressSanitizer and its companions, whose interceptors
+// stand between the program and the C library (read, fprintf) and keep no
+// state across the call. An interceptor's symbol is often a thunk that jumps
+// to a local function (__interceptor_read.part.0) which the dynamic symbol
+// table does not describe: a frame in such a body is judged as the
+// interceptor's call (see interceptor_bodies). Not ThreadSanitizer's: its
+// interceptors keep per-thread state across the call (a scope whose end it
+// must see).
+Range sanitizer_code[8];
+int sanitizer_count = 0;
+constexpr const char* kSanitizerObjects[] = {"libasan.so", "libubsan.so", "liblsan.so"};
+// The starts of the local functions that interceptor thunks jump to, of
+// harmless calls and of calls that may throw.
+constexpr int kMaxBodies = 128;
+std::uintptr_t harmless_bodies[kMaxBodies];
+int harmless_bodies_count = 0;
+std::uintptr_t throwing_bodies[kMaxBodies];
+int throwing_bodies_count = 0;
+
+bool is_one_of(const std::uintptr_t* starts, int count, std::uintptr_t start) noexcept {
+  for (int i = 0; i < count; ++i) {
+    if (starts[i] == start) return true;
+  }
+  return false;
+}
 
 // The runtime's objects, by the start of their file names. Code in them may
 // hold a lock of theirs at any instruction.
@@ -115,11 +140,17 @@ constexpr const char* kThrowingCalls[] = {
     "__fprintf_chk", "__vprintf_chk", "__vfprintf_chk", "__fgets_chk", "__fread_chk",
 };
 
-// libstdc++'s functions that cannot throw and that user code calls out of line.
-// operator new and operator new[] (plain and nothrow): a stop taken at the
-// return of one frees the block it returned, which the caller, unwound as if
-// the call had thrown, never saw.
-constexpr const char* kOperatorNew[] = {"_Znwm", "_ZnwmRKSt9nothrow_t"};
+// Runtime functions that return a block of operator new (or new[]) for the
+// caller to own: a stop taken at the return of one frees the block it
+// returned, which the caller, unwound as if the call had thrown, never saw.
+// Besides the operators themselves (plain and nothrow), std::string's and
+// std::wstring's _M_create, which grows a string out of line.
+constexpr const char* kOperatorNew[] = {
+    "_Znwm",
+    "_ZnwmRKSt9nothrow_t",
+    "_ZNSt7__cxx1112basic_stringIcSt11char_traitsIcESaIcEE9_M_createERmm",
+    "_ZNSt7__cxx1112basic_stringIwSt11char_traitsIwESaIwEE9_M_createERmm",
+};
 constexpr const char* kOperatorNewArray[] = {"_Znam", "_ZnamRKSt9nothrow_t"};
 constexpr int kMaxAllocating = 16;
 Range operator_new_calls[kMaxAllocating];
@@ -127,7 +158,10 @@ int operator_new_count = 0;
 Range operator_new_array_calls[kMaxAllocating];
 int operator_new_array_count = 0;
 
+// libstdc++'s functions that cannot throw and that user code calls out of line.
 constexpr const char* kNothrowLibstdcxx[] = {
+    "_ZnwmRKSt9nothrow_t",
+    "_ZnamRKSt9nothrow_t",
     "_ZdlPv",
     "_ZdlPvm",
     "_ZdaPv",
@@ -146,17 +180,20 @@ const char* base_name(const char* path) {
   return base != nullptr ? base + 1 : path;
 }
 
-bool is_runtime_object(const char* path) {
-  const char* base = base_name(path);
-  for (const char* prefix : kRuntimeObjects) {
-    if (std::strncmp(base, prefix, std::strlen(prefix)) == 0) return true;
+template <std::size_t N>
+bool starts_with_any(const char* name, const char* const (&prefixes)[N]) {
+  for (const char* prefix : prefixes) {
+    if (std::strncmp(name, prefix, std::strlen(prefix)) == 0) return true;
   }
   return false;
 }
 
 int add_runtime_object(dl_phdr_info* info, std::size_t, void*) {
-  if (info->dlpi_name == nullptr || !is_runtime_object(info->dlpi_name)) return 0;
-  const bool libstdcxx = std::strncmp(base_name(info->dlpi_name), "libstdc++.so", 12) == 0;
+  if (info->dlpi_name == nullptr) return 0;
+  const char* base = base_name(info->dlpi_name);
+  if (!starts_with_any(base, kRuntimeObjects)) return 0;
+  const bool libstdcxx = std::strncmp(base, "libstdc++.so", 12) == 0;
+  const bool sanitizer = starts_with_any(base, kSanitizerObjects);
   for (int i = 0; i < info->dlpi_phnum; ++i) {
     const ElfW(Phdr)& ph = info->dlpi_phdr[i];
     if (ph.p_type != PT_LOAD || (ph.p_flags & PF_X) == 0) continue;
@@ -165,26 +202,60 @@ int add_runtime_object(dl_phdr_info* info, std::size_t, void*) {
     runtime_code[runtime_code_count++] = {begin, begin + ph.p_memsz};
     if (libstdcxx && libstdcxx_count < 8)
       libstdcxx_code[libstdcxx_count++] = {begin, begin + ph.p_memsz};
+    if (sanitizer && sanitizer_count < 8)
+      sanitizer_code[sanitizer_count++] = {begin, begin + ph.p_memsz};
   }
   return 0;
 }
 
-// Adds the function at `address` to `ranges`, with its size from the symbol table.
-void add_function(Range* ranges, int& count, int capacity, void* address) {
-  if (address == nullptr || count == capacity) return;
+// The size of the function at `address`, from the dynamic symbol table, or 0.
+std::size_t function_size(void* address) {
   Dl_info info;
   void* entry = nullptr;
-  if (::dladdr1(address, &info, &entry, RTLD_DL_SYMENT) == 0 || entry == nullptr) return;
-  const auto* symbol = static_cast<const ElfW(Sym)*>(entry);
-  if (symbol->st_size == 0) return;
-  const auto begin = reinterpret_cast<std::uintptr_t>(address);
-  if (contains(ranges, count, begin)) return;
-  ranges[count++] = {begin, begin + symbol->st_size};
+  if (address == nullptr || ::dladdr1(address, &info, &entry, RTLD_DL_SYMENT) == 0 ||
+      entry == nullptr) {
+    return 0;
+  }
+  return static_cast<const ElfW(Sym)*>(entry)->st_size;
 }
 
+// Adds the function at `address` to `ranges`.
+void add_function(Range* ranges, int& count, int capacity, void* address) {
+  const std::size_t size = function_size(address);
+  if (size == 0 || count == capacity) return;
+  const auto begin = reinterpret_cast<std::uintptr_t>(address);
+  if (contains(ranges, count, begin)) return;
+  ranges[count++] = {begin, begin + size};
+}
+
+// If `address` is a sanitizer's interceptor, adds the targets of the jumps
+// (jmp rel32) in its thunk that land in the sanitizer's code to `starts`.
+void add_interceptor_bodies(std::uintptr_t* starts, int& count, void* address) {
+  const auto begin = reinterpret_cast<std::uintptr_t>(address);
+  if (!contains(sanitizer_code, sanitizer_count, begin)) return;
+  const std::size_t size = function_size(address);
+  const auto* code = static_cast<const std::uint8_t*>(address);
+  for (std::size_t i = 0; i + 5 <= size && count < kMaxBodies; ++i) {
+    if (code[i] != 0xe9) continue;
+    std::int32_t displacement;
+    std::memcpy(&displacement, code + i + 1, sizeof displacement);
+    const std::uintptr_t target = begin + i + 5 + static_cast<std::uintptr_t>(displacement);
+    if (contains(sanitizer_code, sanitizer_count, target) && !is_one_of(starts, count, target)) {
+      starts[count++] = target;
+    }
+  }
+}
+
+// Whether `pc` lies in a runtime function that may throw by the C++ ABI, so
+// that a call to it is described by its caller's unwind table.
 bool may_throw(std::uintptr_t pc) noexcept {
-  if (contains(libstdcxx_code, libstdcxx_count, pc)) {
-    return !contains(nothrow_libstdcxx, nothrow_count, pc);
+  // The nothrow operators delete and new, libstdc++'s or a sanitizer's.
+  if (contains(nothrow_libstdcxx, nothrow_count, pc)) return false;
+  if (contains(libstdcxx_code, libstdcxx_count, pc)) return true;
+  // A sanitizer's operator new throws bad_alloc as libstdc++'s does.
+  if (contains(operator_new_calls, operator_new_count, pc) ||
+      contains(operator_new_array_calls, operator_new_array_count, pc)) {
+    return true;
   }
   return contains(throwing_calls, throwing_count, pc);
 }
@@ -403,14 +474,20 @@ _Unwind_Reason_Code visit_frame(_Unwind_Context* context, void* arg) noexcept {
   walk.pc[i] = ip;
   walk.cfa[i] = cfa;
   walk.count = i + 1;
+  // In the body of a sanitizer's interceptor, judged as the call it intercepts.
+  const std::uintptr_t body =
+      contains(sanitizer_code, sanitizer_count, pc) ? _Unwind_GetRegionStart(context) : 0;
+  const bool harmless = contains(harmless_calls, harmless_count, pc) ||
+                        (body != 0 && is_one_of(harmless_bodies, harmless_bodies_count, body));
+  const bool throws =
+      may_throw(pc) || (body != 0 && is_one_of(throwing_bodies, throwing_bodies_count, body));
   if (i == 0) {
-    walk.in_blocking_call = contains(harmless_calls, harmless_count, pc) &&
-                            !contains(nothrow_harmless_calls, nothrow_harmless_count, pc);
+    walk.in_blocking_call =
+        harmless && !contains(nothrow_harmless_calls, nothrow_harmless_count, pc);
   }
-  if (contains(runtime_code, runtime_code_count, pc) &&
-      !contains(harmless_calls, harmless_count, pc)) {
+  if (contains(runtime_code, runtime_code_count, pc) && !harmless) {
     walk.runtime_frame = i;
-    walk.runtime_call_may_throw = may_throw(pc);
+    walk.runtime_call_may_throw = throws;
     walk.runtime_call_allocates =
         contains(operator_new_calls, operator_new_count, pc)               ? Allocation::kNew
         : contains(operator_new_array_calls, operator_new_array_count, pc) ? Allocation::kNewArray
@@ -433,11 +510,16 @@ void safe_points_init() {
     ::dl_iterate_phdr(&add_runtime_object, nullptr);
     void* libc = ::dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD);
     void* libstdcxx = ::dlopen("libstdc++.so.6", RTLD_LAZY | RTLD_NOLOAD);
-    // With a sanitizer, RTLD_DEFAULT finds its interceptor, the library its own function.
-    for (void* object : {RTLD_DEFAULT, libc, libstdcxx}) {
-      if (object == nullptr) continue;
+    // With a sanitizer, RTLD_DEFAULT finds its interceptor, the library its own
+    // function. RTLD_DEFAULT is itself a null handle: a library not loaded is
+    // skipped, RTLD_DEFAULT never.
+    void* const objects[] = {RTLD_DEFAULT, libc, libstdcxx};
+    for (int k = 0; k < 3; ++k) {
+      void* const object = objects[k];
+      if (k > 0 && object == nullptr) continue;
       for (const char* name : kHarmlessCalls) {
         add_function(harmless_calls, harmless_count, kMaxHarmless, ::dlsym(object, name));
+        add_interceptor_bodies(harmless_bodies, harmless_bodies_count, ::dlsym(object, name));
       }
       for (const char* name : kOperatorNew) {
         add_function(operator_new_calls, operator_new_count, kMaxAllocating, ::dlsym(object, name));
@@ -452,6 +534,7 @@ void safe_points_init() {
       }
       for (const char* name : kThrowingCalls) {
         add_function(throwing_calls, throwing_count, kMaxThrowing, ::dlsym(object, name));
+        add_interceptor_bodies(throwing_bodies, throwing_bodies_count, ::dlsym(object, name));
       }
       for (const char* name : kNothrowLibstdcxx) {
         add_function(nothrow_libstdcxx, nothrow_count, kMaxNothrow, ::dlsym(object, name));

@@ -24,7 +24,8 @@ namespace threaded_async::detail {
 constexpr int kMaxWalkedFrames = 64;
 
 // What a runtime call hands its caller that the caller would not have had if
-// the call had thrown: a block from operator new or operator new[].
+// the call had thrown: a block from operator new (operator new itself, or
+// std::string's out-of-line growth) or from operator new[].
 enum class Allocation { kNone, kNew, kNewArray };
 
 struct StackWalk {
@@ -47,8 +48,8 @@ struct StackWalk {
   // for calls the compiler knows cannot throw (free, operator delete): an
   // unwind table's entries may span them with cleanups for other moments.
   bool runtime_call_may_throw = false;
-  // That frame's function is operator new (or new[]): the block it returns is
-  // freed when the stop is taken at its return.
+  // That frame's function returns a block of operator new (or new[]) to its
+  // caller: the block is freed when the stop is taken at its return.
   Allocation runtime_call_allocates = Allocation::kNone;
   // The innermost frame is inside a harmless blocking call that may throw by
   // the C++ ABI (read, nanosleep, poll: cancellation points), so its caller's

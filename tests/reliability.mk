@@ -79,18 +79,8 @@ define run_sanitized_suite
 	@cd $(2) && ctest --output-on-failure -j $(JOBS) --timeout 300 $(4)
 endef
 
-# Forced stops of code inside ASan's interceptors (read, fprintf) and its
-# allocator are left out of the ASan run: the stop does not yet judge those
-# frames right (a read ends FAILED_FORCE_STOPPED, an fprintf is abandoned
-# instead of unwound), and stops of allocating loops leave LeakSanitizer a
-# block or two that the stuck code had just allocated. Open: see
-# docs/stuck_loops.md.
-ASAN_SKIP := ^a task stuck reading an empty pipe|^a task stuck printing to a FILE
-ASAN_SKIP := $(ASAN_SKIP)|^a task stuck allocating|^a task stuck in a blocking read
-ASAN_SKIP := $(ASAN_SKIP)|^a task stuck holding a std::mutex
-
 sanitize-address: deps
-	$(call run_sanitized_suite,address,build/asan,$(SANITIZE_ASAN_FLAGS),-E '$(ASAN_SKIP)')
+	$(call run_sanitized_suite,address,build/asan,$(SANITIZE_ASAN_FLAGS),)
 
 sanitize-thread: deps
 	@! grep -rn 'atomic_thread_fence' core native || \
