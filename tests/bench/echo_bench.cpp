@@ -1,5 +1,6 @@
-// Echo round trips over loopback: threaded_async's tasks with use_task, Asio's
-// coroutines and Asio's callbacks, each one connection with a 64-byte message.
+// Echo over loopback: threaded_async's tasks with use_task, Asio's stackless
+// coroutines, Asio's callbacks and, where Boost.Coroutine is, Asio's stackful
+// coroutines (asio::spawn).
 #include "echo_bench.hpp"
 
 #include "footprint_bench.hpp"
@@ -15,6 +16,9 @@
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/read.hpp>
+#if defined(THREADED_ASYNC_BENCH_SPAWN)
+#include <asio/spawn.hpp>
+#endif
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 #include <cstring>
@@ -226,6 +230,30 @@ void accept_callbacks(tcp::acceptor& acceptor, std::size_t count) {
   });
 }
 
+#if defined(THREADED_ASYNC_BENCH_SPAWN)
+// Echoes 64-byte messages on `peer` until the client closes it, in a spawned coroutine.
+void serve_spawned(tcp::socket& peer, const asio::yield_context& yield) {
+  Message data;
+  for (;;) {
+    std::error_code error;
+    asio::async_read(peer, asio::buffer(data), yield[error]);
+    if (error) return;
+    asio::async_write(peer, asio::buffer(data), yield);
+  }
+}
+
+// Accepts `count` connections, each served by a spawned coroutine of its own.
+// (Asio 1.22's yield_context cannot return a socket: it accepts into one.)
+void accept_spawned(asio::io_context& io, tcp::acceptor& acceptor, std::size_t count,
+                    const asio::yield_context& yield) {
+  for (std::size_t c = 0; c < count; ++c) {
+    auto peer = std::make_unique<tcp::socket>(io);
+    acceptor.async_accept(*peer, yield);
+    asio::spawn(io, [peer = std::move(peer)](asio::yield_context y) { serve_spawned(*peer, y); });
+  }
+}
+#endif
+
 // Accepts `count` connections in a task, each served by a task of its own
 // running `serve`; returns when every one of them has.
 template <class Serve>
@@ -317,6 +345,33 @@ Figure echo_roundtrip_asio_callbacks(const Plan& plan) {
     return elapsed;
   });
 }
+
+#if defined(THREADED_ASYNC_BENCH_SPAWN)
+Figure echo_roundtrip_asio_spawn(const Plan& plan) {
+  return per_op<Micros>(plan, plan.ops(plan.smoke ? 10 : 20000), [&](std::size_t n) {
+    asio::io_context io(1);
+    tcp::acceptor acceptor(io, loopback());
+    Clock::duration elapsed{};
+    asio::spawn(io, [&](asio::yield_context yield) { accept_spawned(io, acceptor, 1, yield); });
+    asio::spawn(io, [&](asio::yield_context yield) {
+      tcp::socket socket(io);
+      socket.async_connect(acceptor.local_endpoint(), yield);
+      socket.set_option(tcp::no_delay(true));
+      Message in;
+      const auto start = Clock::now();
+      for (std::size_t i = 0; i < n; ++i) {
+        const Message out = numbered(i);
+        asio::async_write(socket, asio::buffer(out), yield);
+        asio::async_read(socket, asio::buffer(in), yield);
+        check_echo(in, i);
+      }
+      elapsed = Clock::now() - start;
+    });
+    io.run();
+    return elapsed;
+  });
+}
+#endif
 
 Figure echo_throughput_threaded_async(const Plan& plan, std::size_t connections) {
   ta::AsyncRunner runner;
@@ -414,6 +469,47 @@ Figure echo_throughput_asio_callbacks(const Plan& plan, std::size_t connections)
     return fleet.elapsed;
   });
 }
+
+#if defined(THREADED_ASYNC_BENCH_SPAWN)
+Figure echo_throughput_asio_spawn(const Plan& plan, std::size_t connections) {
+  return throughput(plan, connections, [&](std::size_t trips) {
+    asio::io_context io(1);
+    tcp::acceptor acceptor(io, loopback());
+    std::vector<tcp::socket> sockets;
+    sockets.reserve(connections);
+    std::size_t finished = 0;
+    Clock::time_point start;
+    Clock::duration elapsed{};
+    asio::spawn(
+        io, [&](asio::yield_context yield) { accept_spawned(io, acceptor, connections, yield); });
+    asio::spawn(io, [&](asio::yield_context yield) {
+      for (std::size_t c = 0; c < connections; ++c) {
+        sockets.emplace_back(io);
+        sockets.back().async_connect(acceptor.local_endpoint(), yield);
+        sockets.back().set_option(tcp::no_delay(true));
+      }
+      start = Clock::now();
+      for (std::size_t c = 0; c < connections; ++c) {
+        asio::spawn(io, [&, c](asio::yield_context y) {
+          Message in;
+          for (std::size_t i = 0; i < trips; ++i) {
+            const Message out = message(c, i);
+            asio::async_write(sockets[c], asio::buffer(out), y);
+            asio::async_read(sockets[c], asio::buffer(in), y);
+            check_message(in, c, i);
+          }
+          if (++finished < connections) return;
+          elapsed = Clock::now() - start;
+          for (auto& s : sockets) s.close();
+        });
+      }
+    });
+    io.run();
+    check(finished == connections, "every spawned client finished");
+    return elapsed;
+  });
+}
+#endif
 
 std::size_t echo_connections_that_fit(std::size_t wanted) {
   rlimit limit{};
