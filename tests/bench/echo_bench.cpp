@@ -220,6 +220,32 @@ void CallbackFleet::connect(const tcp::endpoint& to, std::size_t c) {
   });
 }
 
+// One throughput run of the coroutine peers on one io_context run by one
+// thread: the listener, the clients' sockets and the clock, which the last
+// client to finish stops.
+struct CoroutineFleet {
+  explicit CoroutineFleet(std::size_t n) : connections(n) { sockets.reserve(n); }
+  asio::io_context io{1};
+  tcp::acceptor acceptor{io, loopback()};
+  std::vector<tcp::socket> sockets;
+  std::size_t connections;
+  std::size_t finished = 0;
+  Clock::time_point start;
+  Clock::duration elapsed{};
+  // A client is done; the last one stops the clock and closes every socket.
+  void finish() {
+    if (++finished < connections) return;
+    elapsed = Clock::now() - start;
+    for (auto& s : sockets) s.close();
+  }
+  // Runs the io_context until every coroutine is done; returns the clients' time.
+  Clock::duration run() {
+    io.run();
+    check(finished == connections, "every coroutine client finished");
+    return elapsed;
+  }
+};
+
 // Accepts `count` connections, each served by a CallbackServer.
 void accept_callbacks(tcp::acceptor& acceptor, std::size_t count) {
   if (count == 0) return;
@@ -412,19 +438,14 @@ Figure echo_throughput_threaded_async(const Plan& plan, std::size_t connections)
 
 Figure echo_throughput_asio_coroutines(const Plan& plan, std::size_t connections) {
   return throughput(plan, connections, [&](std::size_t trips) {
-    asio::io_context io(1);
-    tcp::acceptor acceptor(io, loopback());
-    std::vector<tcp::socket> sockets;
-    sockets.reserve(connections);
-    std::size_t finished = 0;
-    Clock::time_point start;
-    Clock::duration elapsed{};
+    CoroutineFleet fleet(connections);
     auto rethrow = [](std::exception_ptr e) {
       if (e) std::rethrow_exception(e);
     };
     auto server = [&]() -> asio::awaitable<void> {
       for (std::size_t c = 0; c < connections; ++c) {
-        asio::co_spawn(io, serve_coroutine(co_await acceptor.async_accept(asio::use_awaitable)),
+        asio::co_spawn(fleet.io,
+                       serve_coroutine(co_await fleet.acceptor.async_accept(asio::use_awaitable)),
                        asio::detached);
       }
     };
@@ -432,28 +453,24 @@ Figure echo_throughput_asio_coroutines(const Plan& plan, std::size_t connections
       Message in;
       for (std::size_t i = 0; i < trips; ++i) {
         const Message out = message(c, i);
-        co_await asio::async_write(sockets[c], asio::buffer(out), asio::use_awaitable);
-        co_await asio::async_read(sockets[c], asio::buffer(in), asio::use_awaitable);
+        co_await asio::async_write(fleet.sockets[c], asio::buffer(out), asio::use_awaitable);
+        co_await asio::async_read(fleet.sockets[c], asio::buffer(in), asio::use_awaitable);
         check_message(in, c, i);
       }
-      if (++finished < connections) co_return;
-      elapsed = Clock::now() - start;
-      for (auto& s : sockets) s.close();
+      fleet.finish();
     };
     auto connect_all = [&]() -> asio::awaitable<void> {
       for (std::size_t c = 0; c < connections; ++c) {
-        sockets.emplace_back(io);
-        co_await sockets.back().async_connect(acceptor.local_endpoint(), asio::use_awaitable);
-        sockets.back().set_option(tcp::no_delay(true));
+        auto& socket = fleet.sockets.emplace_back(fleet.io);
+        co_await socket.async_connect(fleet.acceptor.local_endpoint(), asio::use_awaitable);
+        socket.set_option(tcp::no_delay(true));
       }
-      start = Clock::now();
-      for (std::size_t c = 0; c < connections; ++c) asio::co_spawn(io, client(c), rethrow);
+      fleet.start = Clock::now();
+      for (std::size_t c = 0; c < connections; ++c) asio::co_spawn(fleet.io, client(c), rethrow);
     };
-    asio::co_spawn(io, server(), rethrow);
-    asio::co_spawn(io, connect_all(), rethrow);
-    io.run();
-    check(finished == connections, "every coroutine client finished");
-    return elapsed;
+    asio::co_spawn(fleet.io, server(), rethrow);
+    asio::co_spawn(fleet.io, connect_all(), rethrow);
+    return fleet.run();
   });
 }
 
@@ -473,40 +490,31 @@ Figure echo_throughput_asio_callbacks(const Plan& plan, std::size_t connections)
 #if defined(THREADED_ASYNC_BENCH_SPAWN)
 Figure echo_throughput_asio_spawn(const Plan& plan, std::size_t connections) {
   return throughput(plan, connections, [&](std::size_t trips) {
-    asio::io_context io(1);
-    tcp::acceptor acceptor(io, loopback());
-    std::vector<tcp::socket> sockets;
-    sockets.reserve(connections);
-    std::size_t finished = 0;
-    Clock::time_point start;
-    Clock::duration elapsed{};
-    asio::spawn(
-        io, [&](asio::yield_context yield) { accept_spawned(io, acceptor, connections, yield); });
-    asio::spawn(io, [&](asio::yield_context yield) {
+    CoroutineFleet fleet(connections);
+    asio::spawn(fleet.io, [&](asio::yield_context yield) {
+      accept_spawned(fleet.io, fleet.acceptor, connections, yield);
+    });
+    asio::spawn(fleet.io, [&](asio::yield_context yield) {
       for (std::size_t c = 0; c < connections; ++c) {
-        sockets.emplace_back(io);
-        sockets.back().async_connect(acceptor.local_endpoint(), yield);
-        sockets.back().set_option(tcp::no_delay(true));
+        auto& socket = fleet.sockets.emplace_back(fleet.io);
+        socket.async_connect(fleet.acceptor.local_endpoint(), yield);
+        socket.set_option(tcp::no_delay(true));
       }
-      start = Clock::now();
+      fleet.start = Clock::now();
       for (std::size_t c = 0; c < connections; ++c) {
-        asio::spawn(io, [&, c](asio::yield_context y) {
+        asio::spawn(fleet.io, [&, c](asio::yield_context y) {
           Message in;
           for (std::size_t i = 0; i < trips; ++i) {
             const Message out = message(c, i);
-            asio::async_write(sockets[c], asio::buffer(out), y);
-            asio::async_read(sockets[c], asio::buffer(in), y);
+            asio::async_write(fleet.sockets[c], asio::buffer(out), y);
+            asio::async_read(fleet.sockets[c], asio::buffer(in), y);
             check_message(in, c, i);
           }
-          if (++finished < connections) return;
-          elapsed = Clock::now() - start;
-          for (auto& s : sockets) s.close();
+          fleet.finish();
         });
       }
     });
-    io.run();
-    check(finished == connections, "every spawned client finished");
-    return elapsed;
+    return fleet.run();
   });
 }
 #endif
