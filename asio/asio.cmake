@@ -1,11 +1,26 @@
 # The Asio bridge (threaded_async::asio): use_task, the runner's executor and
 # the io_context that serves as the loop's reactor. Standalone Asio 1.22
 # (Debian's libasio-dev, header-only) has per-operation cancellation, which
-# use_task needs; Boost 1.74's Asio does not. Native only for now (docs/wasm.md).
-find_path(THREADED_ASYNC_ASIO_INCLUDE_DIR asio/cancellation_signal.hpp)
+# use_task needs; Boost 1.74's Asio does not. With Emscripten, timers and
+# posted work run; sockets, descriptors and signals do not (docs/wasm.md).
+# Emscripten's toolchain looks for headers in its own sysroot only: Asio's are the host's.
+if(EMSCRIPTEN)
+  set(asio_search NO_CMAKE_FIND_ROOT_PATH PATHS /usr/include)
+endif()
+find_path(THREADED_ASYNC_ASIO_INCLUDE_DIR asio/cancellation_signal.hpp ${asio_search})
 if(NOT THREADED_ASYNC_ASIO_INCLUDE_DIR)
   message(FATAL_ERROR "threaded_async: the Asio bridge needs standalone Asio 1.22 or later "
                       "(apt-get install libasio-dev), or configure with -DTHREADED_ASYNC_ASIO=OFF")
+endif()
+set(asio_include_dir ${THREADED_ASYNC_ASIO_INCLUDE_DIR})
+if(EMSCRIPTEN)
+  # em++ must not see the rest of the host's /usr/include: a directory holding
+  # only links to Asio's headers.
+  set(asio_include_dir ${PROJECT_BINARY_DIR}/wasm-host-headers/asio)
+  file(MAKE_DIRECTORY ${asio_include_dir})
+  foreach(name asio asio.hpp)
+    file(CREATE_LINK ${THREADED_ASYNC_ASIO_INCLUDE_DIR}/${name} ${asio_include_dir}/${name} SYMBOLIC)
+  endforeach()
 endif()
 add_library(threaded_async_asio ${CMAKE_CURRENT_LIST_DIR}/src/asio_bridge.cpp)
 # In a consumer's build it is built only if the consumer links threaded_async::asio.
@@ -18,7 +33,7 @@ target_include_directories(threaded_async_asio
   PUBLIC $<BUILD_INTERFACE:${CMAKE_CURRENT_LIST_DIR}/include>
          $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
 target_include_directories(threaded_async_asio SYSTEM PUBLIC
-  $<BUILD_INTERFACE:${THREADED_ASYNC_ASIO_INCLUDE_DIR}>)
+  $<BUILD_INTERFACE:${asio_include_dir}>)
 target_link_libraries(threaded_async_asio PUBLIC threaded_async)
 # Asio 1.22 picks aligned_alloc/free or operator new/delete for handler memory
 # by whether a standard header came before its own in the translation unit, so
@@ -26,4 +41,9 @@ target_link_libraries(threaded_async_asio PUBLIC threaded_async)
 # with the other (ASan: alloc-dealloc-mismatch). One choice for every file
 # that uses the bridge: operator new and delete.
 target_compile_definitions(threaded_async_asio PUBLIC ASIO_DISABLE_STD_ALIGNED_ALLOC)
+if(EMSCRIPTEN)
+  # Emscripten 3.1.6's libc++ has only <experimental/coroutine>, so Asio's
+  # co_spawn and use_awaitable use it, and its Clang 14 warns at every co_await.
+  target_compile_options(threaded_async_asio PUBLIC -Wno-deprecated-experimental-coroutine)
+endif()
 threaded_async_warnings(threaded_async_asio)

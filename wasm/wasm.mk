@@ -2,8 +2,9 @@
 # build/wasm, run under Node (docs/wasm.md). Included by the root Makefile.
 #
 #   make wasm            configure and build the wasm tests, cookbook and bundle
-#   make test-wasm       the Catch2 suite under Node (without [native-only]) and
-#                        the cookbook compared with the native programs (part of make test)
+#   make test-wasm       the Catch2 suites under Node (without [native-only]), the
+#                        Asio bridge's among them, and the cookbook compared with
+#                        the native programs (part of make test)
 #   make cookbook-wasm   run the wasm cookbook programs, like make cookbook
 #   make wasm-size       raw and gzip size of the browser bundle (ES module + .wasm + worker)
 #   make test-wasm-browser  the bundle in headless Chromium (part of test-wasm)
@@ -16,8 +17,8 @@ WASM_BUILD ?= build/wasm
 WASM_ENV := NODE_PATH=/usr/share/nodejs
 WASM_NODE := node --no-experimental-fetch
 WASM_BUNDLE := $(WASM_BUILD)/wasm/threaded_async_demo
-# The cookbook programs built for WebAssembly: network needs the Asio bridge,
-# which is native-only for now (docs/wasm.md).
+# The cookbook programs built for WebAssembly: network needs sockets, which
+# WebAssembly does not give Asio (docs/wasm.md).
 COOKBOOK_WASM := $(filter-out network,$(COOKBOOK))
 
 .PHONY: wasm test-wasm test-wasm-browser cookbook-wasm wasm-size

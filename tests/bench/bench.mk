@@ -26,7 +26,9 @@
 
 # libboost-fiber-dev: Boost.Fiber, the fiber library peer (ping-pong and contention).
 # python3: runs the Python original, the seed's library, as a peer.
-APT_PACKAGES += libboost-context-dev libboost-dev libboost-fiber-dev python3 emscripten nodejs
+# libboost-coroutine-dev: standalone Asio's asio::spawn runs on Boost.Coroutine, the asio_spawn echo peer.
+APT_PACKAGES += libboost-context-dev libboost-dev libboost-fiber-dev libboost-coroutine-dev python3 \
+                emscripten nodejs
 
 BENCH_BUILD := build/bench
 BENCH_WASM_BUILD := $(BENCH_BUILD)/wasm

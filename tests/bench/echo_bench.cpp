@@ -1,5 +1,6 @@
-// Echo round trips over loopback: threaded_async's tasks with use_task, Asio's
-// coroutines and Asio's callbacks, each one connection with a 64-byte message.
+// Echo over loopback: threaded_async's tasks with use_task, Asio's stackless
+// coroutines, Asio's callbacks and, where Boost.Coroutine is, Asio's stackful
+// coroutines (asio::spawn).
 #include "echo_bench.hpp"
 
 #include "footprint_bench.hpp"
@@ -15,6 +16,9 @@
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/read.hpp>
+#if defined(THREADED_ASYNC_BENCH_SPAWN)
+#include <asio/spawn.hpp>
+#endif
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 #include <cstring>
@@ -216,6 +220,32 @@ void CallbackFleet::connect(const tcp::endpoint& to, std::size_t c) {
   });
 }
 
+// One throughput run of the coroutine peers on one io_context run by one
+// thread: the listener, the clients' sockets and the clock, which the last
+// client to finish stops.
+struct CoroutineFleet {
+  explicit CoroutineFleet(std::size_t n) : connections(n) { sockets.reserve(n); }
+  asio::io_context io{1};
+  tcp::acceptor acceptor{io, loopback()};
+  std::vector<tcp::socket> sockets;
+  std::size_t connections;
+  std::size_t finished = 0;
+  Clock::time_point start;
+  Clock::duration elapsed{};
+  // A client is done; the last one stops the clock and closes every socket.
+  void finish() {
+    if (++finished < connections) return;
+    elapsed = Clock::now() - start;
+    for (auto& s : sockets) s.close();
+  }
+  // Runs the io_context until every coroutine is done; returns the clients' time.
+  Clock::duration run() {
+    io.run();
+    check(finished == connections, "every coroutine client finished");
+    return elapsed;
+  }
+};
+
 // Accepts `count` connections, each served by a CallbackServer.
 void accept_callbacks(tcp::acceptor& acceptor, std::size_t count) {
   if (count == 0) return;
@@ -225,6 +255,30 @@ void accept_callbacks(tcp::acceptor& acceptor, std::size_t count) {
     accept_callbacks(acceptor, count - 1);
   });
 }
+
+#if defined(THREADED_ASYNC_BENCH_SPAWN)
+// Echoes 64-byte messages on `peer` until the client closes it, in a spawned coroutine.
+void serve_spawned(tcp::socket& peer, const asio::yield_context& yield) {
+  Message data;
+  for (;;) {
+    std::error_code error;
+    asio::async_read(peer, asio::buffer(data), yield[error]);
+    if (error) return;
+    asio::async_write(peer, asio::buffer(data), yield);
+  }
+}
+
+// Accepts `count` connections, each served by a spawned coroutine of its own.
+// (Asio 1.22's yield_context cannot return a socket: it accepts into one.)
+void accept_spawned(asio::io_context& io, tcp::acceptor& acceptor, std::size_t count,
+                    const asio::yield_context& yield) {
+  for (std::size_t c = 0; c < count; ++c) {
+    auto peer = std::make_unique<tcp::socket>(io);
+    acceptor.async_accept(*peer, yield);
+    asio::spawn(io, [peer = std::move(peer)](asio::yield_context y) { serve_spawned(*peer, y); });
+  }
+}
+#endif
 
 // Accepts `count` connections in a task, each served by a task of its own
 // running `serve`; returns when every one of them has.
@@ -318,6 +372,33 @@ Figure echo_roundtrip_asio_callbacks(const Plan& plan) {
   });
 }
 
+#if defined(THREADED_ASYNC_BENCH_SPAWN)
+Figure echo_roundtrip_asio_spawn(const Plan& plan) {
+  return per_op<Micros>(plan, plan.ops(plan.smoke ? 10 : 20000), [&](std::size_t n) {
+    asio::io_context io(1);
+    tcp::acceptor acceptor(io, loopback());
+    Clock::duration elapsed{};
+    asio::spawn(io, [&](asio::yield_context yield) { accept_spawned(io, acceptor, 1, yield); });
+    asio::spawn(io, [&](asio::yield_context yield) {
+      tcp::socket socket(io);
+      socket.async_connect(acceptor.local_endpoint(), yield);
+      socket.set_option(tcp::no_delay(true));
+      Message in;
+      const auto start = Clock::now();
+      for (std::size_t i = 0; i < n; ++i) {
+        const Message out = numbered(i);
+        asio::async_write(socket, asio::buffer(out), yield);
+        asio::async_read(socket, asio::buffer(in), yield);
+        check_echo(in, i);
+      }
+      elapsed = Clock::now() - start;
+    });
+    io.run();
+    return elapsed;
+  });
+}
+#endif
+
 Figure echo_throughput_threaded_async(const Plan& plan, std::size_t connections) {
   ta::AsyncRunner runner;
   return throughput(plan, connections, [&](std::size_t trips) {
@@ -357,19 +438,14 @@ Figure echo_throughput_threaded_async(const Plan& plan, std::size_t connections)
 
 Figure echo_throughput_asio_coroutines(const Plan& plan, std::size_t connections) {
   return throughput(plan, connections, [&](std::size_t trips) {
-    asio::io_context io(1);
-    tcp::acceptor acceptor(io, loopback());
-    std::vector<tcp::socket> sockets;
-    sockets.reserve(connections);
-    std::size_t finished = 0;
-    Clock::time_point start;
-    Clock::duration elapsed{};
+    CoroutineFleet fleet(connections);
     auto rethrow = [](std::exception_ptr e) {
       if (e) std::rethrow_exception(e);
     };
     auto server = [&]() -> asio::awaitable<void> {
       for (std::size_t c = 0; c < connections; ++c) {
-        asio::co_spawn(io, serve_coroutine(co_await acceptor.async_accept(asio::use_awaitable)),
+        asio::co_spawn(fleet.io,
+                       serve_coroutine(co_await fleet.acceptor.async_accept(asio::use_awaitable)),
                        asio::detached);
       }
     };
@@ -377,28 +453,24 @@ Figure echo_throughput_asio_coroutines(const Plan& plan, std::size_t connections
       Message in;
       for (std::size_t i = 0; i < trips; ++i) {
         const Message out = message(c, i);
-        co_await asio::async_write(sockets[c], asio::buffer(out), asio::use_awaitable);
-        co_await asio::async_read(sockets[c], asio::buffer(in), asio::use_awaitable);
+        co_await asio::async_write(fleet.sockets[c], asio::buffer(out), asio::use_awaitable);
+        co_await asio::async_read(fleet.sockets[c], asio::buffer(in), asio::use_awaitable);
         check_message(in, c, i);
       }
-      if (++finished < connections) co_return;
-      elapsed = Clock::now() - start;
-      for (auto& s : sockets) s.close();
+      fleet.finish();
     };
     auto connect_all = [&]() -> asio::awaitable<void> {
       for (std::size_t c = 0; c < connections; ++c) {
-        sockets.emplace_back(io);
-        co_await sockets.back().async_connect(acceptor.local_endpoint(), asio::use_awaitable);
-        sockets.back().set_option(tcp::no_delay(true));
+        auto& socket = fleet.sockets.emplace_back(fleet.io);
+        co_await socket.async_connect(fleet.acceptor.local_endpoint(), asio::use_awaitable);
+        socket.set_option(tcp::no_delay(true));
       }
-      start = Clock::now();
-      for (std::size_t c = 0; c < connections; ++c) asio::co_spawn(io, client(c), rethrow);
+      fleet.start = Clock::now();
+      for (std::size_t c = 0; c < connections; ++c) asio::co_spawn(fleet.io, client(c), rethrow);
     };
-    asio::co_spawn(io, server(), rethrow);
-    asio::co_spawn(io, connect_all(), rethrow);
-    io.run();
-    check(finished == connections, "every coroutine client finished");
-    return elapsed;
+    asio::co_spawn(fleet.io, server(), rethrow);
+    asio::co_spawn(fleet.io, connect_all(), rethrow);
+    return fleet.run();
   });
 }
 
@@ -414,6 +486,38 @@ Figure echo_throughput_asio_callbacks(const Plan& plan, std::size_t connections)
     return fleet.elapsed;
   });
 }
+
+#if defined(THREADED_ASYNC_BENCH_SPAWN)
+Figure echo_throughput_asio_spawn(const Plan& plan, std::size_t connections) {
+  return throughput(plan, connections, [&](std::size_t trips) {
+    CoroutineFleet fleet(connections);
+    asio::spawn(fleet.io, [&](asio::yield_context yield) {
+      accept_spawned(fleet.io, fleet.acceptor, connections, yield);
+    });
+    asio::spawn(fleet.io, [&](asio::yield_context yield) {
+      for (std::size_t c = 0; c < connections; ++c) {
+        auto& socket = fleet.sockets.emplace_back(fleet.io);
+        socket.async_connect(fleet.acceptor.local_endpoint(), yield);
+        socket.set_option(tcp::no_delay(true));
+      }
+      fleet.start = Clock::now();
+      for (std::size_t c = 0; c < connections; ++c) {
+        asio::spawn(fleet.io, [&, c](asio::yield_context y) {
+          Message in;
+          for (std::size_t i = 0; i < trips; ++i) {
+            const Message out = message(c, i);
+            asio::async_write(fleet.sockets[c], asio::buffer(out), y);
+            asio::async_read(fleet.sockets[c], asio::buffer(in), y);
+            check_message(in, c, i);
+          }
+          fleet.finish();
+        });
+      }
+    });
+    return fleet.run();
+  });
+}
+#endif
 
 std::size_t echo_connections_that_fit(std::size_t wanted) {
   rlimit limit{};

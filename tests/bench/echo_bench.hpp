@@ -18,6 +18,10 @@ Figure echo_roundtrip_threaded_async(const Plan& plan);
 Figure echo_roundtrip_asio_coroutines(const Plan& plan);
 // The same with completion callbacks on one io_context run by one thread.
 Figure echo_roundtrip_asio_callbacks(const Plan& plan);
+// The same with two stackful coroutines (asio::spawn, yield_context, on
+// Boost.Coroutine) on one io_context run by one thread. Built only where
+// Boost.Coroutine is (THREADED_ASYNC_BENCH_SPAWN).
+Figure echo_roundtrip_asio_spawn(const Plan& plan);
 
 // `connections` connections over 127.0.0.1 at once, every client doing the
 // same number of round trips of 64-byte messages as fast as it can, each
@@ -29,6 +33,8 @@ Figure echo_throughput_threaded_async(const Plan& plan, std::size_t connections)
 Figure echo_throughput_asio_coroutines(const Plan& plan, std::size_t connections);
 // The same with a chain of completion callbacks for each.
 Figure echo_throughput_asio_callbacks(const Plan& plan, std::size_t connections);
+// The same with an asio::spawn coroutine for each (THREADED_ASYNC_BENCH_SPAWN).
+Figure echo_throughput_asio_spawn(const Plan& plan, std::size_t connections);
 
 // Raises RLIMIT_NOFILE's soft limit to its hard limit, then returns how many
 // connections with both ends in this process fit in it, at most `wanted`.
