@@ -2,7 +2,9 @@
 #
 #   make bench   release build in build/bench, the whole suite (the library and
 #                its peers in one run, medians), a table on stdout and
-#                build/bench/results.json; docs/performance.md explains it.
+#                build/bench/results.json, and SVG plots of it (contention.svg,
+#                scaling.svg in build/bench: tests/bench/plot_results.py);
+#                docs/performance.md explains it.
 #
 # The WebAssembly figures come from the same portable benchmarks built with
 # Emscripten in build/bench/wasm and run under Node. If that build fails the
@@ -48,6 +50,7 @@ bench: deps
 	fi; \
 	$(BENCH_BUILD)/tests/bench/threaded_async_bench --out $(BENCH_BUILD)/results.json \
 	  $$wasm_args $(BENCH_ARGS)
+	@python3 tests/bench/plot_results.py $(BENCH_BUILD)/results.json $(BENCH_BUILD)
 
 # Emscripten 3.1.6 finds acorn only through NODE_PATH.
 bench-wasm-build:
