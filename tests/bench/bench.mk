@@ -7,8 +7,9 @@
 #                docs/performance.md explains it.
 #
 # The WebAssembly figures come from the same portable benchmarks built with
-# Emscripten in build/bench/wasm and run under Node. If that build fails the
-# native suite still runs and says that wasm was not measured.
+# Emscripten in build/bench/wasm and run under Node and in headless Chromium
+# (wasm/browser/run_program.mjs, with playwright-core from npm). If that build
+# fails the native suite still runs and says that wasm was not measured.
 # `make bench BENCH_WASM=0` leaves the WebAssembly build out (its link takes
 # about ten minutes on a small machine) and measures native only.
 #
@@ -45,6 +46,8 @@ bench: deps
 	  echo "bench: BENCH_WASM=0: native only"; \
 	elif $(MAKE) --no-print-directory bench-wasm-build > $(BENCH_BUILD)/wasm-build.log 2>&1; then \
 	  wasm_args="--wasm $(BENCH_WASM_BUILD)/tests/bench/threaded_async_bench_wasm.js"; \
+	  $(MAKE) --no-print-directory wasm-browser-npm > /dev/null 2>&1 || \
+	    echo "bench: npm ci in wasm/browser failed: no playwright-core, the browser is not measured"; \
 	else \
 	  echo "bench: the WebAssembly build failed (see $(BENCH_BUILD)/wasm-build.log): native only"; \
 	fi; \

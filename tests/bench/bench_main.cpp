@@ -13,7 +13,8 @@
 // ../shared/peers/python_threaded_async (beside the repository) are there.
 // --smoke runs every benchmark once at tiny sizes (for `make test`: it checks
 // that they still work, and judges no figure). --wasm runs the WebAssembly
-// build of the portable benchmarks under Node and reports its ratio to native.
+// build of the portable benchmarks under Node and in headless Chromium and
+// reports their ratios to native.
 // Memory and idle figures come from child processes (--child ...), so that
 // what earlier benchmarks allocated does not count. --busy also measures the
 // cross-thread hand-overs, the library's and the peers', on a busy machine: in
@@ -325,6 +326,61 @@ void python_original(const Options& o, Results& results) {
   }
 }
 
+// The WebAssembly build's two figures from `command` (which prints their
+// medians), as `key` {queue_pingpong_us, task_roundtrip_us}. Whether a run's
+// hand-overs settle into spinning or into sleeping differs from one process to
+// the next, so it runs three times: each figure is the median of the runs'
+// medians, with its ratio to native (..._ratio_to_native) and the spread of
+// the runs, slowest / fastest (..._spread).
+void wasm_figures(const Options& o, const std::string& key, const std::string& command,
+                  Results& results) {
+  const std::string run = command + (o.plan.smoke ? " --smoke" : "");
+  std::map<std::string, std::vector<double>> runs;
+  for (int r = 0; r < (o.plan.smoke ? 1 : 3); ++r) {
+    const auto wasm = run_reporting(run);
+    for (const char* metric : {"queue_pingpong_us", "task_roundtrip_us"}) {
+      runs[metric].push_back(need(wasm, metric, run));
+    }
+  }
+  for (const char* metric : {"queue_pingpong_us", "task_roundtrip_us"}) {
+    const Figure f = summarize(runs[metric]);
+    print_row(key, metric, f, "us (median of the runs)");
+    results.add(key, metric, f.median);
+    const double spread = f.max / f.min;
+    print_row(key, std::string(metric) + "_spread", Figure{spread, spread, spread},
+              "slowest / fastest run");
+    results.add(key, std::string(metric) + "_spread", spread);
+    if (!results.has(metric, "threaded_async")) continue;
+    const double ratio = f.median / results.get(metric, "threaded_async");
+    print_row(key, std::string(metric) + "_ratio", Figure{ratio, ratio, ratio}, "x native");
+    results.add(key, std::string(metric) + "_ratio_to_native", ratio);
+  }
+}
+
+// The same WebAssembly build in headless Chromium (wasm/browser/run_program.mjs:
+// Debian's /usr/bin/chromium through playwright-core, the page cross-origin
+// isolated), at normal priority: "not measured" without either.
+void wasm_browser(const Options& o, Results& results) {
+  const std::filesystem::path browser_dir =
+      std::filesystem::path(THREADED_ASYNC_BENCH_SOURCE_DIR) / "../../wasm/browser";
+  const char* missing = nullptr;
+  if (!std::filesystem::exists("/usr/bin/chromium")) {
+    missing = "(no /usr/bin/chromium)";
+  } else if (!std::filesystem::is_directory(browser_dir / "node_modules/playwright-core")) {
+    missing = "(no playwright-core: make wasm-browser-npm)";
+  }
+  if (missing != nullptr) {
+    for (const char* metric : {"queue_pingpong_us", "task_roundtrip_us"}) {
+      std::printf("%-24s %-20s %14s  %s\n", "wasm_browser", metric, "not measured", missing);
+    }
+    return;
+  }
+  wasm_figures(o, "wasm_browser",
+               "chrt --other 0 node '" +
+                   (browser_dir / "run_program.mjs").lexically_normal().string() + "' " + o.wasm_js,
+               results);
+}
+
 struct Target {
   std::string what;
   bool met;
@@ -489,29 +545,11 @@ void run_suite(const Options& o, Results& results) {
   if (!o.wasm_js.empty() && o.wanted("wasm_node")) {
     // Node runs at normal priority: its threads spin for each other, which
     // threads of one real-time priority sharing a core cannot do (the spinner
-    // keeps the core). Whether a run's hand-overs settle into spinning or into
-    // sleeping differs from one Node process to the next, so it runs three
-    // times and each figure is the median of the three runs' medians.
-    const std::string command =
-        "chrt --other 0 node --no-experimental-fetch " + o.wasm_js + (plan.smoke ? " --smoke" : "");
-    std::map<std::string, std::vector<double>> runs;
-    for (int r = 0; r < (plan.smoke ? 1 : 3); ++r) {
-      const auto wasm = run_reporting(command);
-      for (const char* key : {"queue_pingpong_us", "task_roundtrip_us"}) {
-        runs[key].push_back(need(wasm, key, command));
-      }
-    }
-    for (const char* key : {"queue_pingpong_us", "task_roundtrip_us"}) {
-      const Figure f = summarize(runs[key]);
-      const double value = f.median;
-      print_row("wasm_node", key, f, "us (median of Node runs)");
-      results.add("wasm_node", key, value);
-      if (!results.has(key, "threaded_async")) continue;
-      const double ratio = value / results.get(key, "threaded_async");
-      print_row("wasm_node", std::string(key) + "_ratio", Figure{ratio, ratio, ratio}, "x native");
-      results.add("wasm_node", std::string(key) + "_ratio_to_native", ratio);
-    }
+    // keeps the core).
+    wasm_figures(o, "wasm_node", "chrt --other 0 node --no-experimental-fetch " + o.wasm_js,
+                 results);
   }
+  if (!o.wasm_js.empty() && o.wanted("wasm_browser")) wasm_browser(o, results);
 }
 
 // The targets; only meaningful after a full run.
@@ -552,6 +590,21 @@ std::vector<Target> judge(Results& results) {
     std::snprintf(buf, sizeof buf, "%.2fx", v);
     return std::string(buf);
   };
+  // The WebAssembly figures under Node and in the browser, either of which may be missing.
+  const char* wasm_keys[] = {"wasm_node", "wasm_browser"};
+  auto wasm_text = [&](const char* figure) {
+    std::string text;
+    for (const char* key : wasm_keys) {
+      text += std::string(text.empty() ? "" : ", ") + key + " " +
+              (results.has(key, figure) ? x(results.get(key, figure)) : "not measured");
+    }
+    return text;
+  };
+  auto wasm_at_most = [&](const char* figure, double limit) {
+    return std::all_of(std::begin(wasm_keys), std::end(wasm_keys), [&](const char* key) {
+      return results.has(key, figure) && results.get(key, figure) <= limit;
+    });
+  };
   std::vector<Target> targets = {
       {"queue ping-pong <= 3x the atomics floor (" + x(pingpong_to_floor) + ")",
        pingpong_to_floor <= 3.0},
@@ -581,6 +634,13 @@ std::vector<Target> judge(Results& results) {
       {"idle runner with a blocked get_wait <= 1% of a core",
        results.get("idle_cpu_percent", "threaded_async") <= 1.0},
       {"wasm under node measured", results.has("wasm_node", "queue_pingpong_us")},
+      {"wasm ping-pong <= 5x native under Node and in Chromium (" +
+           wasm_text("queue_pingpong_us_ratio_to_native") + ")",
+       wasm_at_most("queue_pingpong_us_ratio_to_native", 5.0)},
+      {"wasm run-to-run spread <= 2x (ping-pong " + wasm_text("queue_pingpong_us_spread") +
+           "; task round trip " + wasm_text("task_roundtrip_us_spread") + ")",
+       wasm_at_most("queue_pingpong_us_spread", 2.0) &&
+           wasm_at_most("task_roundtrip_us_spread", 2.0)},
   };
   int met = 0;
   for (const auto& t : targets) met += t.met ? 1 : 0;

@@ -87,18 +87,22 @@ def line_chart(title, x_title, y_title, x_labels, series):
   return "\n".join(out) + "\n"
 
 
-def collect(table, names, keys, scale, skipped, what):
-  """[(name, [value or None per key])] of table[name][key] * scale; notes what is missing."""
+def collect(results, key, names, columns, scale, skipped):
+  """[(name, [value or None per column])] of results[key][name][column] * scale; adds to
+  skipped what is missing."""
+  table = results.get(key)
+  if not isinstance(table, dict):
+    return []
   series = []
   for name in names:
-    row = table.get(name, {}) if isinstance(table, dict) else {}
-    values = [row[k] * scale if isinstance(row.get(k), (int, float)) else None for k in keys]
-    missing = [k for k, v in zip(keys, values) if v is None]
-    if len(missing) == len(keys):
-      skipped.append(f"{what}.{name} (no figures)")
+    row = table.get(name) if isinstance(table.get(name), dict) else {}
+    values = [row[c] * scale if isinstance(row.get(c), (int, float)) else None for c in columns]
+    missing = [c for c, v in zip(columns, values) if v is None]
+    if len(missing) == len(columns):
+      skipped.append(f"{key}.{name} (no figures)")
       continue
     if missing:
-      skipped.append(f"{what}.{name} at {', '.join(missing)}")
+      skipped.append(f"{key}.{name} at {', '.join(missing)}")
     series.append((name, values))
   return series
 
@@ -106,21 +110,21 @@ def collect(table, names, keys, scale, skipped, what):
 def plots(results):
   """{file name: SVG text} of what results has, and the list of what it skipped."""
   charts, skipped = {}, []
-  contention = collect(results.get("contention_items_per_s"), CONTENTION_IMPLS, PRODUCERS, 1e-6,
-                       skipped, "contention_items_per_s")
+  contention = collect(results, "contention_items_per_s", CONTENTION_IMPLS, PRODUCERS, 1e-6,
+                       skipped)
   if contention:
     charts["contention.svg"] = line_chart(
         "Under contention: items through two queues of 64",
         "producer threads (log scale)", "million items per second", PRODUCERS, contention)
   else:
-    skipped.append("contention.svg (no contention_items_per_s)")
-  scaling = collect(results.get("scaling"), SCALING_KINDS, TASK_COUNTS, 1.0, skipped, "scaling")
+    skipped.append("contention.svg (no contention_items_per_s figures)")
+  scaling = collect(results, "scaling", SCALING_KINDS, TASK_COUNTS, 1.0, skipped)
   if scaling:
     charts["scaling.svg"] = line_chart("As work grows: cost per task", "tasks (log scale)",
                                        "microseconds per task",
                                        ["10,000", "100,000", "1,000,000"], scaling)
   else:
-    skipped.append("scaling.svg (no scaling)")
+    skipped.append("scaling.svg (no scaling figures)")
   return charts, skipped
 
 
