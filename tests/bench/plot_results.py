@@ -38,12 +38,21 @@ def number(value):
   return f"{value:g}" if value < 1e4 else f"{value:,.0f}"
 
 
-def line_chart(title, x_title, y_title, x_labels, series):
-  """An SVG line chart: x_labels evenly spaced, series = [(name, [value or None])]."""
+def line_chart(title, x_title, y_title, x_labels, series, log_y=False):
+  """An SVG line chart: x_labels evenly spaced, series = [(name, [value or None])]; the y
+  axis from 0, or (log_y) in powers of ten, for series of different magnitudes."""
   plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-  top = nice_ceiling(max(v for _, values in series for v in values if v is not None))
+  values = [v for _, vs in series for v in vs if v is not None]
   x_at = lambda i: LEFT + plot_w * (i / (len(x_labels) - 1) if len(x_labels) > 1 else 0.5)
-  y_at = lambda v: TOP + plot_h * (1 - v / top)
+  if log_y:
+    low = math.floor(math.log10(min(v for v in values if v > 0)))
+    high = max(math.ceil(math.log10(max(values))), low + 1)
+    ticks = [10.0 ** e for e in range(low, high + 1)]
+    y_at = lambda v: TOP + plot_h * (high - math.log10(v)) / (high - low)
+  else:
+    top = nice_ceiling(max(values))
+    ticks = [top * k / 5 for k in range(6)]
+    y_at = lambda v: TOP + plot_h * (1 - v / top)
   out = [
       f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
       f'viewBox="0 0 {WIDTH} {HEIGHT}" font-family="sans-serif" font-size="12">',
@@ -51,8 +60,7 @@ def line_chart(title, x_title, y_title, x_labels, series):
       f'<text x="{WIDTH / 2}" y="22" text-anchor="middle" font-size="15">'
       f'{html.escape(title)}</text>',
   ]
-  for k in range(6):  # horizontal grid and y ticks
-    v = top * k / 5
+  for v in ticks:  # horizontal grid and y ticks
     y = y_at(v)
     out.append(f'<line x1="{LEFT}" y1="{y:.1f}" x2="{LEFT + plot_w}" y2="{y:.1f}" '
                f'stroke="#ddd"/>')
@@ -71,7 +79,8 @@ def line_chart(title, x_title, y_title, x_labels, series):
              f'text-anchor="middle">{html.escape(y_title)}</text>')
   for n, (name, values) in enumerate(series):
     colour = COLOURS[n % len(COLOURS)]
-    points = [(x_at(i), y_at(v)) for i, v in enumerate(values) if v is not None]
+    points = [(x_at(i), y_at(v)) for i, v in enumerate(values)
+              if v is not None and (v > 0 or not log_y)]
     out.append(f'<g class="series" data-name="{html.escape(name)}">')
     out.append(f'<polyline points="{" ".join(f"{x:.1f},{y:.1f}" for x, y in points)}" '
                f'fill="none" stroke="{colour}" stroke-width="2"/>')
@@ -121,8 +130,8 @@ def plots(results):
   scaling = collect(results, "scaling", SCALING_KINDS, TASK_COUNTS, 1.0, skipped)
   if scaling:
     charts["scaling.svg"] = line_chart("As work grows: cost per task", "tasks (log scale)",
-                                       "microseconds per task",
-                                       ["10,000", "100,000", "1,000,000"], scaling)
+                                       "microseconds per task (log scale)",
+                                       ["10,000", "100,000", "1,000,000"], scaling, log_y=True)
   else:
     skipped.append("scaling.svg (no scaling figures)")
   return charts, skipped
