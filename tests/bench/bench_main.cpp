@@ -2,7 +2,7 @@
 // medians of several repetitions, a table on stdout and a JSON file.
 //
 //   threaded_async_bench [--smoke] [--repetitions N] [--only METRIC] [--out results.json]
-//                        [--wasm bench.js] [--realtime] [--busy]
+//                        [--wasm bench.js] [--wasm-bundle demo.wasm] [--realtime] [--busy]
 //
 // --only runs the metrics whose name starts with METRIC (and judges no target).
 // The suite runs at normal priority, as users' programs do; --realtime runs it
@@ -14,7 +14,8 @@
 // --smoke runs every benchmark once at tiny sizes (for `make test`: it checks
 // that they still work, and judges no figure). --wasm runs the WebAssembly
 // build of the portable benchmarks under Node and in headless Chromium and
-// reports their ratios to native.
+// reports their ratios to native; --wasm-bundle records the size of the
+// browser bundle's .wasm (wasm_bundle_bytes).
 // Memory and idle figures come from child processes (--child ...), so that
 // what earlier benchmarks allocated does not count. --busy also measures the
 // cross-thread hand-overs, the library's and the peers', on a busy machine: in
@@ -55,7 +56,8 @@ struct Options {
   Plan plan;
   std::string out;
   std::string wasm_js;
-  std::string only;  // run only the metrics whose name starts with this
+  std::string wasm_bundle;  // the demo's .wasm
+  std::string only;         // run only the metrics whose name starts with this
   std::string self;
   bool busy = false;  // also measure on a busy machine
   bool wanted(const std::string& metric) const { return metric.rfind(only, 0) == 0; }
@@ -550,6 +552,10 @@ void run_suite(const Options& o, Results& results) {
                  results);
   }
   if (!o.wasm_js.empty() && o.wanted("wasm_browser")) wasm_browser(o, results);
+  if (!o.wasm_bundle.empty() && o.wanted("wasm_bundle_bytes")) {
+    const double bytes = static_cast<double>(std::filesystem::file_size(o.wasm_bundle));
+    record(results, "wasm_bundle_bytes", "wasm", Figure{bytes, bytes, bytes}, "bytes");
+  }
 }
 
 // The targets; only meaningful after a full run.
@@ -637,6 +643,8 @@ std::vector<Target> judge(Results& results) {
       {"wasm ping-pong <= 5x native under Node and in Chromium (" +
            wasm_text("queue_pingpong_us_ratio_to_native") + ")",
        wasm_at_most("queue_pingpong_us_ratio_to_native", 5.0)},
+      {"the demo's .wasm <= 324,579 bytes", results.has("wasm_bundle_bytes", "wasm") &&
+                                                results.get("wasm_bundle_bytes", "wasm") <= 324579},
       {"wasm run-to-run spread <= 2x (ping-pong " + wasm_text("queue_pingpong_us_spread") +
            "; task round trip " + wasm_text("task_roundtrip_us_spread") + ")",
        wasm_at_most("queue_pingpong_us_spread", 2.0) &&
@@ -676,10 +684,12 @@ int main_(int argc, char** argv) {
       o.busy = true;
     } else if (arg == "--wasm") {
       o.wasm_js = value();
+    } else if (arg == "--wasm-bundle") {
+      o.wasm_bundle = value();
     } else {
       std::fprintf(stderr,
                    "usage: %s [--smoke] [--repetitions N] [--only METRIC] [--out results.json]\n"
-                   "       [--wasm bench.js] [--realtime] [--busy]\n",
+                   "       [--wasm bench.js] [--wasm-bundle demo.wasm] [--realtime] [--busy]\n",
                    argv[0]);
       return 2;
     }
