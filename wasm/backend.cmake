@@ -18,6 +18,16 @@ set(js_library_dir $<INSTALL_PREFIX>/${CMAKE_INSTALL_DATADIR}/threaded_async)
 target_compile_options(threaded_async PUBLIC -pthread -fexceptions)
 target_link_options(threaded_async PUBLIC -pthread -fexceptions -sASYNCIFY)
 set(THREADED_ASYNC_PC_LIBS -fexceptions -sASYNCIFY)
+# Functions Asyncify need not instrument, as none of them is ever on a stack
+# that switches fibers (wasm/asyncify_remove.txt: libc++abi's demangler, which
+# describe_exception uses and which alone is a third of the instrumented
+# functions: its virtual calls made Asyncify assume that they might switch).
+set(asyncify_remove ${CMAKE_CURRENT_LIST_DIR}/asyncify_remove.txt)
+set(asyncify_remove_file
+  $<BUILD_INTERFACE:${asyncify_remove}>$<INSTALL_INTERFACE:${js_library_dir}/asyncify_remove.txt>)
+target_link_options(threaded_async PUBLIC "-sASYNCIFY_REMOVE=@${asyncify_remove_file}")
+set_property(TARGET threaded_async APPEND PROPERTY INTERFACE_LINK_DEPENDS ${asyncify_remove_file})
+list(APPEND THREADED_ASYNC_PC_LIBS "-sASYNCIFY_REMOVE=@\${datadir}/threaded_async/asyncify_remove.txt")
 foreach(js_library IN LISTS THREADED_ASYNC_WASM_JS_LIBRARIES)
   get_filename_component(js_library_name ${js_library} NAME)
   set(js_library
@@ -33,7 +43,7 @@ set(THREADED_ASYNC_PACKAGE_DEPENDENCIES "")
 set(THREADED_ASYNC_PC_CFLAGS "-fexceptions")
 list(JOIN THREADED_ASYNC_PC_LIBS " " THREADED_ASYNC_PC_LIBS)
 if(THREADED_ASYNC_INSTALL)
-  install(FILES ${THREADED_ASYNC_WASM_JS_LIBRARIES}
+  install(FILES ${THREADED_ASYNC_WASM_JS_LIBRARIES} ${asyncify_remove}
     DESTINATION ${CMAKE_INSTALL_DATADIR}/threaded_async)
 endif()
 

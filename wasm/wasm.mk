@@ -21,7 +21,7 @@ WASM_BUNDLE := $(WASM_BUILD)/wasm/threaded_async_demo
 # WebAssembly does not give Asio (docs/wasm.md).
 COOKBOOK_WASM := $(filter-out network,$(COOKBOOK))
 
-.PHONY: wasm test-wasm test-wasm-browser cookbook-wasm wasm-size
+.PHONY: wasm test-wasm test-wasm-browser wasm-browser-npm cookbook-wasm wasm-size
 
 wasm: deps
 	@$(WASM_ENV) emcmake cmake -S . -B $(WASM_BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_WERROR) > /dev/null
@@ -32,11 +32,14 @@ test-wasm: wasm build
 	@bash wasm/compare_cookbook.sh $(WASM_BUILD) $(BUILD) $(COOKBOOK_WASM)
 	@$(MAKE) --no-print-directory test-wasm-browser
 
-# playwright-core from the committed lock file, again only when the lock file changes.
-test-wasm-browser: wasm
+# playwright-core from the committed lock file, again only when the lock file
+# changes (also for make bench's browser figures).
+wasm-browser-npm:
 	@command -v npm > /dev/null || bash .ci/deps.sh npm
 	@cd wasm/browser && { [ node_modules/.package-lock.json -nt package-lock.json ] || \
 	  npm ci --no-audit --no-fund --loglevel=error; }
+
+test-wasm-browser: wasm wasm-browser-npm
 	@timeout 300 node wasm/browser/test_bundle.mjs $(dir $(WASM_BUNDLE))
 
 cookbook-wasm: wasm

@@ -7,7 +7,7 @@
 
 #include <cstdlib>
 #include <memory>
-#include <sstream>
+#include <string>
 #include <typeinfo>
 
 namespace threaded_async {
@@ -43,17 +43,17 @@ std::string describe_exception(const std::exception_ptr& e) {
 
 ExceptionGroup::ExceptionGroup(std::vector<std::exception_ptr> exceptions)
     : exceptions_(std::move(exceptions)) {
-  std::ostringstream out;
-  out << "(";
+  // Strings, not a std::ostringstream: iostreams would bring libc++'s locales
+  // into every program (in the WebAssembly demo, 0.29 MB of its 0.67 MB .wasm).
+  description_.push_back('(');
   for (std::size_t i = 0; i < exceptions_.size(); ++i) {
-    out << (i > 0 ? ", " : "") << describe_exception(exceptions_[i]);
+    if (i > 0) description_ += ", ";
+    description_ += describe_exception(exceptions_[i]);
   }
-  out << (exceptions_.size() == 1 ? ",)" : ")");
-  description_ = out.str();
-  out.str("");
-  out << exceptions_.size() << " unretrieved task error" << (exceptions_.size() == 1 ? "" : "s")
-      << ": " << description_;
-  what_ = out.str();
+  description_ += exceptions_.size() == 1 ? ",)" : ")";
+  what_ = std::to_string(exceptions_.size());
+  what_ += exceptions_.size() == 1 ? " unretrieved task error: " : " unretrieved task errors: ";
+  what_ += description_;
 }
 
 namespace detail {

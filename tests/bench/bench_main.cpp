@@ -2,7 +2,7 @@
 // medians of several repetitions, a table on stdout and a JSON file.
 //
 //   threaded_async_bench [--smoke] [--repetitions N] [--only METRIC] [--out results.json]
-//                        [--wasm bench.js] [--realtime] [--busy]
+//                        [--wasm bench.js] [--wasm-bundle demo.wasm] [--realtime] [--busy]
 //
 // --only runs the metrics whose name starts with METRIC (and judges no target).
 // The suite runs at normal priority, as users' programs do; --realtime runs it
@@ -13,7 +13,9 @@
 // ../shared/peers/python_threaded_async (beside the repository) are there.
 // --smoke runs every benchmark once at tiny sizes (for `make test`: it checks
 // that they still work, and judges no figure). --wasm runs the WebAssembly
-// build of the portable benchmarks under Node and reports its ratio to native.
+// build of the portable benchmarks under Node and in headless Chromium and
+// reports their ratios to native; --wasm-bundle records the size of the
+// browser bundle's .wasm (wasm_bundle_bytes).
 // Memory and idle figures come from child processes (--child ...), so that
 // what earlier benchmarks allocated does not count. --busy also measures the
 // cross-thread hand-overs, the library's and the peers', on a busy machine: in
@@ -54,7 +56,8 @@ struct Options {
   Plan plan;
   std::string out;
   std::string wasm_js;
-  std::string only;  // run only the metrics whose name starts with this
+  std::string wasm_bundle;  // the demo's .wasm
+  std::string only;         // run only the metrics whose name starts with this
   std::string self;
   bool busy = false;  // also measure on a busy machine
   bool wanted(const std::string& metric) const { return metric.rfind(only, 0) == 0; }
@@ -324,6 +327,61 @@ void python_original(const Options& o, Results& results) {
   }
 }
 
+// The WebAssembly build's two figures from `command` (which prints their
+// medians), as `key` {queue_pingpong_us, task_roundtrip_us}. Whether a run's
+// hand-overs settle into spinning or into sleeping differs from one process to
+// the next, so it runs three times: each figure is the median of the runs'
+// medians, with its ratio to native (..._ratio_to_native) and the spread of
+// the runs, slowest / fastest (..._spread).
+void wasm_figures(const Options& o, const std::string& key, const std::string& command,
+                  Results& results) {
+  const std::string run = command + (o.plan.smoke ? " --smoke" : "");
+  std::map<std::string, std::vector<double>> runs;
+  for (int r = 0; r < (o.plan.smoke ? 1 : 3); ++r) {
+    const auto wasm = run_reporting(run);
+    for (const char* metric : {"queue_pingpong_us", "task_roundtrip_us"}) {
+      runs[metric].push_back(need(wasm, metric, run));
+    }
+  }
+  for (const char* metric : {"queue_pingpong_us", "task_roundtrip_us"}) {
+    const Figure f = summarize(runs[metric]);
+    print_row(key, metric, f, "us (median of the runs)");
+    results.add(key, metric, f.median);
+    const double spread = f.max / f.min;
+    print_row(key, std::string(metric) + "_spread", Figure{spread, spread, spread},
+              "slowest / fastest run");
+    results.add(key, std::string(metric) + "_spread", spread);
+    if (!results.has(metric, "threaded_async")) continue;
+    const double ratio = f.median / results.get(metric, "threaded_async");
+    print_row(key, std::string(metric) + "_ratio", Figure{ratio, ratio, ratio}, "x native");
+    results.add(key, std::string(metric) + "_ratio_to_native", ratio);
+  }
+}
+
+// The same WebAssembly build in headless Chromium (wasm/browser/run_program.mjs:
+// Debian's /usr/bin/chromium through playwright-core, the page cross-origin
+// isolated), at normal priority: "not measured" without either.
+void wasm_browser(const Options& o, Results& results) {
+  const std::filesystem::path browser_dir =
+      std::filesystem::path(THREADED_ASYNC_BENCH_SOURCE_DIR) / "../../wasm/browser";
+  const char* missing = nullptr;
+  if (!std::filesystem::exists("/usr/bin/chromium")) {
+    missing = "(no /usr/bin/chromium)";
+  } else if (!std::filesystem::is_directory(browser_dir / "node_modules/playwright-core")) {
+    missing = "(no playwright-core: make wasm-browser-npm)";
+  }
+  if (missing != nullptr) {
+    for (const char* metric : {"queue_pingpong_us", "task_roundtrip_us"}) {
+      std::printf("%-24s %-20s %14s  %s\n", "wasm_browser", metric, "not measured", missing);
+    }
+    return;
+  }
+  wasm_figures(o, "wasm_browser",
+               "chrt --other 0 node '" +
+                   (browser_dir / "run_program.mjs").lexically_normal().string() + "' " + o.wasm_js,
+               results);
+}
+
 struct Target {
   std::string what;
   bool met;
@@ -494,28 +552,14 @@ void run_suite(const Options& o, Results& results) {
   if (!o.wasm_js.empty() && o.wanted("wasm_node")) {
     // Node runs at normal priority: its threads spin for each other, which
     // threads of one real-time priority sharing a core cannot do (the spinner
-    // keeps the core). Whether a run's hand-overs settle into spinning or into
-    // sleeping differs from one Node process to the next, so it runs three
-    // times and each figure is the median of the three runs' medians.
-    const std::string command =
-        "chrt --other 0 node --no-experimental-fetch " + o.wasm_js + (plan.smoke ? " --smoke" : "");
-    std::map<std::string, std::vector<double>> runs;
-    for (int r = 0; r < (plan.smoke ? 1 : 3); ++r) {
-      const auto wasm = run_reporting(command);
-      for (const char* key : {"queue_pingpong_us", "task_roundtrip_us"}) {
-        runs[key].push_back(need(wasm, key, command));
-      }
-    }
-    for (const char* key : {"queue_pingpong_us", "task_roundtrip_us"}) {
-      const Figure f = summarize(runs[key]);
-      const double value = f.median;
-      print_row("wasm_node", key, f, "us (median of Node runs)");
-      results.add("wasm_node", key, value);
-      if (!results.has(key, "threaded_async")) continue;
-      const double ratio = value / results.get(key, "threaded_async");
-      print_row("wasm_node", std::string(key) + "_ratio", Figure{ratio, ratio, ratio}, "x native");
-      results.add("wasm_node", std::string(key) + "_ratio_to_native", ratio);
-    }
+    // keeps the core).
+    wasm_figures(o, "wasm_node", "chrt --other 0 node --no-experimental-fetch " + o.wasm_js,
+                 results);
+  }
+  if (!o.wasm_js.empty() && o.wanted("wasm_browser")) wasm_browser(o, results);
+  if (!o.wasm_bundle.empty() && o.wanted("wasm_bundle_bytes")) {
+    const double bytes = static_cast<double>(std::filesystem::file_size(o.wasm_bundle));
+    record(results, "wasm_bundle_bytes", "wasm", Figure{bytes, bytes, bytes}, "bytes");
   }
 }
 
@@ -557,6 +601,21 @@ std::vector<Target> judge(Results& results) {
     std::snprintf(buf, sizeof buf, "%.2fx", v);
     return std::string(buf);
   };
+  // The WebAssembly figures under Node and in the browser, either of which may be missing.
+  const char* wasm_keys[] = {"wasm_node", "wasm_browser"};
+  auto wasm_text = [&](const char* figure) {
+    std::string text;
+    for (const char* key : wasm_keys) {
+      text += std::string(text.empty() ? "" : ", ") + key + " " +
+              (results.has(key, figure) ? x(results.get(key, figure)) : "not measured");
+    }
+    return text;
+  };
+  auto wasm_at_most = [&](const char* figure, double limit) {
+    return std::all_of(std::begin(wasm_keys), std::end(wasm_keys), [&](const char* key) {
+      return results.has(key, figure) && results.get(key, figure) <= limit;
+    });
+  };
   std::vector<Target> targets = {
       {"queue ping-pong <= 3x the atomics floor (" + x(pingpong_to_floor) + ")",
        pingpong_to_floor <= 3.0},
@@ -586,6 +645,15 @@ std::vector<Target> judge(Results& results) {
       {"idle runner with a blocked get_wait <= 1% of a core",
        results.get("idle_cpu_percent", "threaded_async") <= 1.0},
       {"wasm under node measured", results.has("wasm_node", "queue_pingpong_us")},
+      {"wasm ping-pong <= 5x native under Node and in Chromium (" +
+           wasm_text("queue_pingpong_us_ratio_to_native") + ")",
+       wasm_at_most("queue_pingpong_us_ratio_to_native", 5.0)},
+      {"the demo's .wasm <= 324,579 bytes", results.has("wasm_bundle_bytes", "wasm") &&
+                                                results.get("wasm_bundle_bytes", "wasm") <= 324579},
+      {"wasm run-to-run spread <= 2x (ping-pong " + wasm_text("queue_pingpong_us_spread") +
+           "; task round trip " + wasm_text("task_roundtrip_us_spread") + ")",
+       wasm_at_most("queue_pingpong_us_spread", 2.0) &&
+           wasm_at_most("task_roundtrip_us_spread", 2.0)},
   };
   // Issue 15's goals, where the echo benchmarks ran (they need the Asio bridge).
   for (const char* n : {"100", "1000"}) {
@@ -638,10 +706,12 @@ int main_(int argc, char** argv) {
       o.busy = true;
     } else if (arg == "--wasm") {
       o.wasm_js = value();
+    } else if (arg == "--wasm-bundle") {
+      o.wasm_bundle = value();
     } else {
       std::fprintf(stderr,
                    "usage: %s [--smoke] [--repetitions N] [--only METRIC] [--out results.json]\n"
-                   "       [--wasm bench.js] [--realtime] [--busy]\n",
+                   "       [--wasm bench.js] [--wasm-bundle demo.wasm] [--realtime] [--busy]\n",
                    argv[0]);
       return 2;
     }

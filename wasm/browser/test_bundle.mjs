@@ -3,14 +3,8 @@
 // worker and that a blocking call on the page's main thread throws a clear
 // error instead of hanging.
 //   node wasm/browser/test_bundle.mjs <directory of the bundle>
-import { createServer } from 'node:http';
-import { readFile } from 'node:fs/promises';
-import { extname, join, resolve } from 'node:path';
-import { chromium } from 'playwright-core';
+import { openIsolatedPage } from './isolated_page.mjs';
 
-const root = resolve(process.argv[2] ?? 'build/wasm/wasm');
-const types = { '.mjs': 'text/javascript', '.js': 'text/javascript', '.wasm': 'application/wasm',
-                '.html': 'text/html' };
 const page_html = `<!doctype html><meta charset="utf-8"><script type="module">
 import createThreadedAsyncDemo from './threaded_async_demo.mjs';
 const lines = [];
@@ -20,33 +14,9 @@ window.blockHere = () => demo.ccall('ta_demo_block_here', 'string', [], []);
 window.demoReady = true;
 </script>`;
 
-const server = createServer(async (request, response) => {
-  const headers = { 'Cross-Origin-Opener-Policy': 'same-origin',
-                    'Cross-Origin-Embedder-Policy': 'require-corp' };
-  const path = new URL(request.url, 'http://localhost').pathname;
-  try {
-    const body = path === '/' ? page_html : await readFile(join(root, path));
-    const type = path === '/' ? types['.html'] : types[extname(path)] ?? 'application/octet-stream';
-    response.writeHead(200, { ...headers, 'Content-Type': type });
-    response.end(body);
-  } catch {
-    response.writeHead(404, headers);
-    response.end();
-  }
-});
-await new Promise((done) => server.listen(0, '127.0.0.1', done));
-const url = `http://127.0.0.1:${server.address().port}/`;
-
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
-         '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const { page, close } = await openIsolatedPage(process.argv[2] ?? 'build/wasm/wasm', page_html);
 let failed = false;
 try {
-  const page = await browser.newPage();
-  page.on('pageerror', (error) => console.error(`page error: ${error.message}`));
-  await page.goto(url);
   await page.waitForFunction(() => window.demoReady === true, null, { timeout: 30000 });
   await page.waitForFunction(() => window.demoLines.length >= 3, null, { timeout: 30000 });
   const lines = await page.evaluate(() => window.demoLines);
@@ -63,7 +33,6 @@ try {
     failed = true;
   }
 } finally {
-  await browser.close();
-  server.close();
+  await close();
 }
 process.exit(failed ? 1 : 0);
