@@ -64,6 +64,24 @@ std::vector<int> iota(int count) {
   return v;
 }
 
+// What each consumer got (`got`), from `producers` producers that put items
+// producer * per_producer + i for i in [0, per_producer): each consumer saw each
+// producer's items in the order they were put, and every item arrived once.
+void require_all_once_in_order(const std::vector<std::vector<int>>& got, int producers,
+                               int per_producer) {
+  std::vector<int> all;
+  for (const auto& items : got) {
+    std::vector<int> last(static_cast<std::size_t>(producers), -1);
+    for (int v : items) {
+      REQUIRE(v % per_producer > last[static_cast<std::size_t>(v / per_producer)]);
+      last[static_cast<std::size_t>(v / per_producer)] = v % per_producer;
+    }
+    all.insert(all.end(), items.begin(), items.end());
+  }
+  std::sort(all.begin(), all.end());
+  REQUIRE(all == iota(producers * per_producer));
+}
+
 }  // namespace
 
 TEST_CASE("a queue of maxsize 0 is unbounded", "[queue]") {
@@ -274,18 +292,7 @@ TEST_CASE("nothing is lost or duplicated with several producers and consumers", 
   for (auto& t : threads) t.join();
 
   constexpr int kProducers = kTaskProducers + kThreadProducers;
-  std::vector<int> all;
-  for (const auto& items : got) {
-    // Each consumer sees each producer's items in the order they were put.
-    std::vector<int> last(kProducers, -1);
-    for (int v : items) {
-      REQUIRE(v % kPerProducer > last[v / kPerProducer]);
-      last[v / kPerProducer] = v % kPerProducer;
-    }
-    all.insert(all.end(), items.begin(), items.end());
-  }
-  std::sort(all.begin(), all.end());
-  REQUIRE(all == iota(kProducers * kPerProducer));
+  require_all_once_in_order(got, kProducers, kPerProducer);
   REQUIRE(queue.empty());
 }
 
@@ -350,18 +357,7 @@ TEST_CASE("no wake-up is lost with many blocked putters and getters and tasks fo
   in.put_wait(kStop, 10s);
   for (auto& f : forwarders) f.result();
 
-  std::vector<int> all;
-  for (const auto& items : got) {
-    // Each consumer sees each producer's items in the order they were put.
-    std::vector<int> last(kProducers, -1);
-    for (int v : items) {
-      REQUIRE(v % kPerProducer > last[v / kPerProducer]);
-      last[v / kPerProducer] = v % kPerProducer;
-    }
-    all.insert(all.end(), items.begin(), items.end());
-  }
-  std::sort(all.begin(), all.end());
-  REQUIRE(all == iota(kProducers * kPerProducer));
+  require_all_once_in_order(got, kProducers, kPerProducer);
   REQUIRE(in.empty());
   REQUIRE(out.empty());
 }
