@@ -355,7 +355,7 @@ TEST_CASE("no wake-up is lost with many blocked putters and getters and tasks fo
   for (auto& t : consumers) t.join();
   in.put_wait(kStop, 10s);
   in.put_wait(kStop, 10s);
-  for (auto& f : forwarders) f.result();
+  for (auto& f : forwarders) f.wait(10s);
 
   require_all_once_in_order(got, kProducers, kPerProducer);
   REQUIRE(in.empty());
