@@ -299,22 +299,19 @@ TEST_CASE("nothing is lost or duplicated with several producers and consumers", 
 // The loop thread wakes the first blocked thread it hands over to and leaves
 // the next ones to it (detail/wake_relay.hpp): a wake-up lost there leaves a
 // thread asleep with its item handed over. Many threads block in put_wait on a
-// full queue, two tasks forward, and threads block in get_wait on the second
-// queue; some waits are short and keep timing out, so that threads give up
-// while they are being handed over to. Every wait has a bound: a lost wake-up
-// fails the test instead of hanging it.
-TEST_CASE("no wake-up is lost with many blocked putters and getters and tasks forwarding",
+// full queue, a task forwards (one, so that each producer's items stay in
+// order), and threads block in get_wait on the second queue; some waits are short and keep timing
+// out, so that threads give up while they are being handed over to. Every wait has a bound: a lost
+// wake-up fails the test instead of hanging it.
+TEST_CASE("no wake-up is lost with many blocked putters and getters and a task forwarding",
           "[queue]") {
   ta::AsyncRunner runner;
   ta::Queue<int> in(runner, 4), out(runner, 4);
   constexpr int kProducers = 16, kConsumers = 3, kPerProducer = 400;
   constexpr int kStop = -1;
-  std::vector<ta::BackgroundTask<void>> forwarders;
-  for (int f = 0; f < 2; ++f) {
-    forwarders.push_back(runner.create_task([in, out]() mutable {
-      for (int v; (v = in.get()) != kStop;) out.put(v);
-    }));
-  }
+  auto forwarder = runner.create_task([in, out]() mutable {
+    for (int v; (v = in.get()) != kStop;) out.put(v);
+  });
   // Retries a wait that timed out; gives up (and fails) after 30 s in all.
   auto patiently = [](bool short_waits, auto wait) {
     const auto give_up = std::chrono::steady_clock::now() + 30s;
@@ -354,8 +351,7 @@ TEST_CASE("no wake-up is lost with many blocked putters and getters and tasks fo
   for (auto& t : producers) t.join();
   for (auto& t : consumers) t.join();
   in.put_wait(kStop, 10s);
-  in.put_wait(kStop, 10s);
-  for (auto& f : forwarders) f.wait(10s);
+  forwarder.wait(10s);
 
   require_all_once_in_order(got, kProducers, kPerProducer);
   REQUIRE(in.empty());
