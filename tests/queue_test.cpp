@@ -64,6 +64,24 @@ std::vector<int> iota(int count) {
   return v;
 }
 
+// What each consumer got (`got`), from `producers` producers that put items
+// producer * per_producer + i for i in [0, per_producer): each consumer saw each
+// producer's items in the order they were put, and every item arrived once.
+void require_all_once_in_order(const std::vector<std::vector<int>>& got, int producers,
+                               int per_producer) {
+  std::vector<int> all;
+  for (const auto& items : got) {
+    std::vector<int> last(static_cast<std::size_t>(producers), -1);
+    for (int v : items) {
+      REQUIRE(v % per_producer > last[static_cast<std::size_t>(v / per_producer)]);
+      last[static_cast<std::size_t>(v / per_producer)] = v % per_producer;
+    }
+    all.insert(all.end(), items.begin(), items.end());
+  }
+  std::sort(all.begin(), all.end());
+  REQUIRE(all == iota(producers * per_producer));
+}
+
 }  // namespace
 
 TEST_CASE("a queue of maxsize 0 is unbounded", "[queue]") {
@@ -274,19 +292,70 @@ TEST_CASE("nothing is lost or duplicated with several producers and consumers", 
   for (auto& t : threads) t.join();
 
   constexpr int kProducers = kTaskProducers + kThreadProducers;
-  std::vector<int> all;
-  for (const auto& items : got) {
-    // Each consumer sees each producer's items in the order they were put.
-    std::vector<int> last(kProducers, -1);
-    for (int v : items) {
-      REQUIRE(v % kPerProducer > last[v / kPerProducer]);
-      last[v / kPerProducer] = v % kPerProducer;
-    }
-    all.insert(all.end(), items.begin(), items.end());
-  }
-  std::sort(all.begin(), all.end());
-  REQUIRE(all == iota(kProducers * kPerProducer));
+  require_all_once_in_order(got, kProducers, kPerProducer);
   REQUIRE(queue.empty());
+}
+
+// The loop thread wakes the first blocked thread it hands over to and leaves
+// the next ones to it (detail/wake_relay.hpp): a wake-up lost there leaves a
+// thread asleep with its item handed over. Many threads block in put_wait on a
+// full queue, a task forwards (one, so that each producer's items stay in
+// order), and threads block in get_wait on the second queue; some waits are short and keep timing
+// out, so that threads give up while they are being handed over to. Every wait has a bound: a lost
+// wake-up fails the test instead of hanging it.
+TEST_CASE("no wake-up is lost with many blocked putters and getters and a task forwarding",
+          "[queue]") {
+  ta::AsyncRunner runner;
+  ta::Queue<int> in(runner, 4), out(runner, 4);
+  constexpr int kProducers = 16, kConsumers = 3, kPerProducer = 400;
+  constexpr int kStop = -1;
+  auto forwarder = runner.create_task([in, out]() mutable {
+    for (int v; (v = in.get()) != kStop;) out.put(v);
+  });
+  // Retries a wait that timed out; gives up (and fails) after 30 s in all.
+  auto patiently = [](bool short_waits, auto wait) {
+    const auto give_up = std::chrono::steady_clock::now() + 30s;
+    for (;;) {
+      try {
+        return wait(short_waits ? ta::Timeout(100us) : ta::Timeout(30s));
+      } catch (const ta::EventLoopTimeoutError&) {
+        if (std::chrono::steady_clock::now() > give_up) throw;
+      }
+    }
+  };
+  std::vector<std::thread> producers;
+  for (int p = 0; p < kProducers; ++p) {
+    producers.emplace_back([in, p, patiently]() mutable {
+      for (int i = 0; i < kPerProducer; ++i) {
+        patiently(p % 4 == 0, [&](ta::Timeout t) {
+          in.put_wait(p * kPerProducer + i, t);
+          return 0;
+        });
+      }
+    });
+  }
+  std::mutex got_lock;
+  std::vector<std::vector<int>> got;
+  std::atomic<int> remaining{kProducers * kPerProducer};
+  std::vector<std::thread> consumers;
+  for (int c = 0; c < kConsumers; ++c) {
+    consumers.emplace_back([&, out, c]() mutable {
+      std::vector<int> items;
+      while (remaining.fetch_sub(1) > 0) {
+        items.push_back(patiently(c == 0, [&](ta::Timeout t) { return out.get_wait(t); }));
+      }
+      std::lock_guard<std::mutex> guard(got_lock);
+      got.push_back(std::move(items));
+    });
+  }
+  for (auto& t : producers) t.join();
+  for (auto& t : consumers) t.join();
+  in.put_wait(kStop, 10s);
+  forwarder.wait(10s);
+
+  require_all_once_in_order(got, kProducers, kPerProducer);
+  REQUIRE(in.empty());
+  REQUIRE(out.empty());
 }
 
 TEST_CASE("a cancelled getter does not take an item", "[queue]") {

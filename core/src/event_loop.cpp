@@ -256,6 +256,10 @@ void EventLoop::run_ready() {
 }
 
 void EventLoop::idle_wait() {
+  // With nothing else to do, the loop wakes the threads noted in its wake
+  // relay itself: a head that has not run yet (descheduled, stopped in a
+  // debugger) then holds them up only while the loop is busy.
+  if (wake_relay_.head_pending()) wake_relay_.drain();
   const auto deadline = timers_.next_deadline();
   // With I/O pending the reactor's wait is the idle wait, entered at once:
   // readiness then wakes the loop without delay, and a post interrupts it.
@@ -538,6 +542,7 @@ WaitStatus EventLoop::wait(std::unique_lock<WaitLock>& lock, WaitList& list, Wai
 WaitStatus EventLoop::wait_thread(std::unique_lock<WaitLock>& lock, Waiter& waiter,
                                   Clock::time_point deadline) {
   ThreadParking parking;
+  parking.loop = this;
   waiter.parking = &parking;
   lock.unlock();
   auto settled = [&] { return parking.done() || stopped(); };
@@ -553,12 +558,22 @@ WaitStatus EventLoop::wait_thread(std::unique_lock<WaitLock>& lock, Waiter& wait
     unregister_parking(&parking);
   }
   // Handed over: the notifier filled the slot and is done with the waiter.
-  if (parking.done()) return WaitStatus::kNotified;
-  lock_spinning(lock);  // a notifier holds this lock while it touches the waiter
+  if (parking.done()) {
+    drain_if_head(parking);
+    return WaitStatus::kNotified;
+  }
+  lock_spinning(lock);     // a notifier holds this lock while it touches the waiter
+  drain_if_head(parking);  // handed over while it was giving up
   if (waiter.status.load(std::memory_order_acquire) == WaitStatus::kWaiting) {
     waiter.claim(stopped() ? WaitStatus::kCancelled : WaitStatus::kTimedOut);
   }
   return waiter.status.load(std::memory_order_acquire);
+}
+
+void EventLoop::drain_if_head(const ThreadParking& parking) noexcept {
+  if (parking.word.load(std::memory_order_acquire) == ThreadParking::kDoneHead) {
+    wake_relay_.drain();
+  }
 }
 
 bool EventLoop::register_parking(ThreadParking* parking) {

@@ -25,6 +25,27 @@ void Waiter::wake() noexcept {
     // After the exchange the thread may return and its parking be gone: only
     // the word's address is used to wake it, once the primitive's lock is let go.
     FutexWord* word = &parking->word;
+    EventLoop* loop = parking->loop;
+    if (loop != nullptr && loop->on_loop_thread()) {
+      // The loop thread: a thread it woke before, which has not run yet, may
+      // wake this one for it (detail/wake_relay.hpp).
+      WakeRelay& relay = loop->wake_relay();
+      if (relay.head_pending()) {
+        if (word->exchange(ThreadParking::kDone, std::memory_order_seq_cst) ==
+                ThreadParking::kSleeping &&
+            !relay.note(word)) {
+          WaitLock::wake_one(word);
+        }
+        return;
+      }
+      if (relay.start_head()) {
+        if (word->exchange(ThreadParking::kDoneHead, std::memory_order_seq_cst) ==
+            ThreadParking::kSleeping) {
+          WaitLock::wake_one(word);
+        }
+        return;
+      }
+    }
     if (word->exchange(ThreadParking::kDone, std::memory_order_seq_cst) ==
         ThreadParking::kSleeping) {
       WaitLock::wake_one(word);

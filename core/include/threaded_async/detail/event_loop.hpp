@@ -28,6 +28,7 @@
 #include "threaded_async/detail/task_base.hpp"
 #include "threaded_async/detail/timer_heap.hpp"
 #include "threaded_async/detail/waiter.hpp"
+#include "threaded_async/detail/wake_relay.hpp"
 #include "threaded_async/shutdown_type.hpp"
 #include "threaded_async/timeout.hpp"
 #include "threaded_async/watchdog.hpp"
@@ -140,6 +141,9 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
   // False if `deadline` passed first.
   bool wait_next_iteration(Clock::time_point deadline);
 
+  // The threads this loop thread hands over to are woken through it.
+  WakeRelay& wake_relay() noexcept { return wake_relay_; }
+
   // Sleeping threads register here so that leaving the runner can wake them.
   bool register_parking(ThreadParking* parking);
   void unregister_parking(ThreadParking* parking);
@@ -182,6 +186,8 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
   TaskRef<TaskBase> probe_running_task();
   WaitStatus wait_thread(std::unique_lock<WaitLock>& lock, Waiter& waiter,
                          Clock::time_point deadline);
+  // Wakes the threads noted in the wake relay if `parking` was made its head.
+  void drain_if_head(const ThreadParking& parking) noexcept;
 
   static std::int64_t encode(Timeout t) noexcept {
     return t.is_forever() ? -1 : static_cast<std::int64_t>(t.duration().count());
@@ -234,6 +240,7 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
 
   std::mutex registry_mutex_;
   ThreadParking* parked_head_ = nullptr;
+  WakeRelay wake_relay_;
 
   // Tasks that failed, each with a reference held, newest first, linked
   // through live_next_ (free once a task has left the live list): keeping

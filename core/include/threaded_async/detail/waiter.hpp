@@ -34,12 +34,19 @@ struct ThreadParking {
   static constexpr std::uint32_t kDone = 1;      // notified; the slot is filled
   static constexpr std::uint32_t kSleeping = 2;  // asleep on `word`, or about to be
   static constexpr std::uint32_t kStopping = 3;  // woken because the runner stopped
+  // Notified, and made the head of the wake relay of `loop` (detail/wake_relay.hpp):
+  // before it returns, the thread wakes the threads that loop noted there.
+  static constexpr std::uint32_t kDoneHead = 4;
 
   FutexWord word{kSpinning};
+  EventLoop* loop = nullptr;               // the loop whose wait this is
   ThreadParking* registry_prev = nullptr;  // the loop's list of sleeping threads
   ThreadParking* registry_next = nullptr;
 
-  bool done() const noexcept { return word.load(std::memory_order_acquire) == kDone; }
+  bool done() const noexcept {
+    const std::uint32_t w = word.load(std::memory_order_acquire);
+    return w == kDone || w == kDoneHead;
+  }
 };
 
 class WaitList;
