@@ -52,7 +52,7 @@ TSAN_SKIP := $(TSAN_SKIP)|^the forced-stop report and the watchdog show the stuc
 # down under TSan.
 TSAN_SKIP := $(TSAN_SKIP)|^a task stuck printing to a FILE|^a task stuck writing std::cout
 TSAN_SKIP := $(TSAN_SKIP)|^a task stuck allocating|^a task stuck in a blocking read
-TSAN_SKIP := $(TSAN_SKIP)|^a task stuck reading an empty pipe
+TSAN_SKIP := $(TSAN_SKIP)|^a task stuck reading an empty pipe|^a stuck task whose cleanup outlasts
 # The scenarios include stuck-loop, whose spin calls clock_gettime through TSan's
 # interceptor: FAILED_FORCE_STOPPED under TSan (they run in the native and ASan suites).
 TSAN_SKIP := $(TSAN_SKIP)|^playground_scenarios$$
