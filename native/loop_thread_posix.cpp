@@ -320,7 +320,7 @@ class PosixLoopThread final : public LoopThread {
     const std::int64_t now = monotonic_ns();
     const auto window = std::chrono::duration_cast<nanoseconds>(kUnwindWindow).count();
     const auto longest = std::chrono::duration_cast<nanoseconds>(kLongestUnwindWindow).count();
-    shared.looks.store(may_unwind ? 0 : kUnwindLooks);
+    shared.looks.store(0);  // without unwinding, both deadlines are 0: abandon at once
     shared.abandon_from_ns.store(may_unwind ? now + window : 0);
     shared.abandon_latest_ns.store(may_unwind ? now + longest : 0);
     shared.mode.store(Mode::kForce);

@@ -55,7 +55,7 @@ int libstdcxx_count = 0;
 // state across the call. An interceptor's symbol is often a thunk that jumps
 // to a local function (__interceptor_read.part.0) which the dynamic symbol
 // table does not describe: a frame in such a body is judged as the
-// interceptor's call (see interceptor_bodies). Not ThreadSanitizer's: its
+// interceptor's call (add_interceptor_bodies, visit_frame). Not ThreadSanitizer's: its
 // interceptors keep per-thread state across the call (a scope whose end it
 // must see).
 Range sanitizer_code[8];
@@ -518,8 +518,9 @@ void safe_points_init() {
       void* const object = objects[k];
       if (k > 0 && object == nullptr) continue;
       for (const char* name : kHarmlessCalls) {
-        add_function(harmless_calls, harmless_count, kMaxHarmless, ::dlsym(object, name));
-        add_interceptor_bodies(harmless_bodies, harmless_bodies_count, ::dlsym(object, name));
+        void* const function = ::dlsym(object, name);
+        add_function(harmless_calls, harmless_count, kMaxHarmless, function);
+        add_interceptor_bodies(harmless_bodies, harmless_bodies_count, function);
       }
       for (const char* name : kOperatorNew) {
         add_function(operator_new_calls, operator_new_count, kMaxAllocating, ::dlsym(object, name));
@@ -533,8 +534,9 @@ void safe_points_init() {
                      ::dlsym(object, name));
       }
       for (const char* name : kThrowingCalls) {
-        add_function(throwing_calls, throwing_count, kMaxThrowing, ::dlsym(object, name));
-        add_interceptor_bodies(throwing_bodies, throwing_bodies_count, ::dlsym(object, name));
+        void* const function = ::dlsym(object, name);
+        add_function(throwing_calls, throwing_count, kMaxThrowing, function);
+        add_interceptor_bodies(throwing_bodies, throwing_bodies_count, function);
       }
       for (const char* name : kNothrowLibstdcxx) {
         add_function(nothrow_libstdcxx, nothrow_count, kMaxNothrow, ::dlsym(object, name));
