@@ -84,6 +84,10 @@ SuspendedTasks suspended_tasks(std::size_t count, bool default_options) {
 
 double idle_cpu_percent(double seconds) {
   ta::AsyncRunner runner;
+  return idle_cpu_percent_on(runner, seconds);
+}
+
+double idle_cpu_percent_on(ta::AsyncRunner& runner, double seconds) {
   ta::Queue<int> queue(runner);
   int received = 0;
   std::thread blocked([&] { received = queue.get_wait(); });

@@ -4,6 +4,10 @@
 
 #include <cstddef>
 
+namespace threaded_async {
+class AsyncRunner;
+}
+
 namespace bench {
 
 struct SuspendedTasks {
@@ -25,5 +29,7 @@ double rss_kib();
 // Percent of one core that the process uses while a runner is idle and a
 // thread is blocked in get_wait, over `seconds`.
 double idle_cpu_percent(double seconds);
+// The same on a runner the caller made (and set up: asio_idle_bench.hpp).
+double idle_cpu_percent_on(threaded_async::AsyncRunner& runner, double seconds);
 
 }  // namespace bench

@@ -49,6 +49,10 @@ void timer_sleeper(TimerRun* run, std::size_t index) {
 
 Figure queue_pingpong(const Plan& plan) {
   ta::AsyncRunner runner;
+  return queue_pingpong_on(runner, plan);
+}
+
+Figure queue_pingpong_on(ta::AsyncRunner& runner, const Plan& plan) {
   ta::Queue<long> in(runner), out(runner);
   auto worker = runner.create_task(increment_worker, in, out);
   const Figure f = per_op<Micros>(plan, plan.ops(200000), [&](std::size_t ops) {
@@ -71,6 +75,10 @@ Figure queue_pingpong(const Plan& plan) {
 
 Figure task_roundtrip(const Plan& plan) {
   ta::AsyncRunner runner;
+  return task_roundtrip_on(runner, plan);
+}
+
+Figure task_roundtrip_on(ta::AsyncRunner& runner, const Plan& plan) {
   return per_op<Micros>(plan, plan.ops(100000), [&](std::size_t ops) {
     const auto start = Clock::now();
     for (std::size_t i = 0; i < ops; ++i) {

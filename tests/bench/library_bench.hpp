@@ -5,6 +5,10 @@
 
 #include "harness.hpp"
 
+namespace threaded_async {
+class AsyncRunner;
+}
+
 namespace bench {
 
 // A thread put_waits a number, a task gets it and puts it plus one on a second
@@ -12,6 +16,9 @@ namespace bench {
 Figure queue_pingpong(const Plan& plan);
 // create_task(trivial).wait() from a thread. Microseconds per round trip.
 Figure task_roundtrip(const Plan& plan);
+// The same two on a runner the caller made (and set up: asio_idle_bench.hpp).
+Figure queue_pingpong_on(threaded_async::AsyncRunner& runner, const Plan& plan);
+Figure task_roundtrip_on(threaded_async::AsyncRunner& runner, const Plan& plan);
 // call_in_loop(trivial) from a thread. Microseconds per round trip.
 Figure call_in_loop(const Plan& plan);
 // Two tasks calling yield() in turn. Nanoseconds from one task to the other.
