@@ -392,6 +392,20 @@ void wasm_browser(const Options& o, Results& results) {
                results);
 }
 
+// One figure from a benchmark measured in rounds: the median of the rounds'
+// medians, and the extremes of all their repetitions.
+Figure of_rounds(const std::vector<Figure>& by_round) {
+  std::vector<double> medians;
+  Figure f = by_round.front();
+  for (const Figure& g : by_round) {
+    medians.push_back(g.median);
+    f.min = std::min(f.min, g.min);
+    f.max = std::max(f.max, g.max);
+  }
+  f.median = summarize(medians).median;
+  return f;
+}
+
 struct Target {
   std::string what;
   bool met;
@@ -424,15 +438,8 @@ void run_suite(const Options& o, Results& results) {
   }
   for (std::size_t i = 0; i < std::size(kCrossThread); ++i) {
     if (by_round[i].empty()) continue;
-    std::vector<double> medians;
-    Figure f = by_round[i].front();
-    for (const Figure& g : by_round[i]) {
-      medians.push_back(g.median);
-      f.min = std::min(f.min, g.min);
-      f.max = std::max(f.max, g.max);
-    }
-    f.median = summarize(medians).median;
-    record(results, kCrossThread[i].metric, kCrossThread[i].impl, f, round_trip);
+    record(results, kCrossThread[i].metric, kCrossThread[i].impl, of_rounds(by_round[i]),
+           round_trip);
   }
   if (o.wanted("queue_pingpong_us") || o.wanted("task_roundtrip_us")) python_original(o, results);
   measure("fiber_switch_ns", "threaded_async", "ns/switch", in_plan(task_switch));
@@ -475,11 +482,20 @@ void run_suite(const Options& o, Results& results) {
     for (std::size_t wanted : {100, 1000}) {
       const std::size_t n = connections(wanted);
       const std::string key = std::to_string(plan.smoke ? wanted : n);
-      for (const auto& [impl, fn] : impls) {
-        const Figure f = fn(plan, n);
-        print_row("echo_throughput_msgs_per_s", std::string(impl) + " " + key + " conns", f,
-                  "msgs/s");
-        results.add({"echo_throughput_msgs_per_s", impl, key}, f.median);
+      // In rounds, as the hand-overs above: the machine's state drifts (the
+      // kernel's TIME_WAIT sockets of earlier runs, other load), and would
+      // otherwise fall on whichever implementation ran at the time.
+      std::vector<std::vector<Figure>> by_impl(std::size(impls));
+      for (int r = 0; r < rounds; ++r) {
+        for (std::size_t i = 0; i < std::size(impls); ++i) {
+          by_impl[i].push_back(impls[i].second(round_plan, n));
+        }
+      }
+      for (std::size_t i = 0; i < std::size(impls); ++i) {
+        const Figure f = of_rounds(by_impl[i]);
+        print_row("echo_throughput_msgs_per_s", std::string(impls[i].first) + " " + key + " conns",
+                  f, "msgs/s");
+        results.add({"echo_throughput_msgs_per_s", impls[i].first, key}, f.median);
       }
 #if !defined(THREADED_ASYNC_BENCH_SPAWN)
       std::printf("%-24s %-20s %14s  %s\n", "echo_throughput_msgs_per_s",
