@@ -23,6 +23,15 @@ if(EMSCRIPTEN)
   endforeach()
 endif()
 add_library(threaded_async_asio ${CMAKE_CURRENT_LIST_DIR}/src/asio_bridge.cpp)
+# How the io_context's wait sleeps (asio/src/select_sleep.hpp): in WebAssembly
+# every program that links the bridge has its select() calls go through the
+# bridge's (--wrap=select), since Emscripten's ignores its timeout.
+if(EMSCRIPTEN)
+  target_sources(threaded_async_asio PRIVATE ${CMAKE_CURRENT_LIST_DIR}/src/select_sleep_emscripten.cpp)
+  target_link_options(threaded_async_asio PUBLIC -Wl,--wrap=select)
+else()
+  target_sources(threaded_async_asio PRIVATE ${CMAKE_CURRENT_LIST_DIR}/src/select_sleep_native.cpp)
+endif()
 # In a consumer's build it is built only if the consumer links threaded_async::asio.
 if(NOT PROJECT_IS_TOP_LEVEL)
   set_target_properties(threaded_async_asio PROPERTIES EXCLUDE_FROM_ALL ON)

@@ -23,9 +23,12 @@
 #include <future>
 #include <memory>
 #include <string>
+#include <thread>
 #include <threaded_async/asio.hpp>
 #include <threaded_async/threaded_async.hpp>
 #include <vector>
+
+#include "process_cpu_time.hpp"
 
 namespace ta = threaded_async;
 using asio::ip::tcp;
@@ -316,6 +319,91 @@ TEST_CASE("a thread-side call wakes a loop that waits for I/O") {
   CHECK(ta::Clock::now() - start < 10s);
   reader.cancel();
   CHECK_THROWS_AS(reader.wait(10s), ta::CancelledError);
+}
+
+// In WebAssembly the reactor's select() sleeps only through the bridge's
+// (asio/src/select_sleep.hpp): these three show the wait idle, a timer on
+// time, and every way of reaching the loop from another thread ending it.
+TEST_CASE("a wait for an Asio timer is idle and ends on time") {
+  ta::AsyncRunner runner;
+  // The io_context and the loop's first wait for it come before the measure.
+  runner.run([] {
+    asio::steady_timer timer(ta::asio_executor(), 1ms);
+    timer.async_wait(ta::use_task);
+  });
+  const double cpu_before = process_cpu_seconds();
+  const auto start = ta::Clock::now();
+  runner.run([] {
+    asio::steady_timer timer(ta::asio_executor());
+    for (int i = 0; i < 4; ++i) {
+      timer.expires_after(250ms);
+      timer.async_wait(ta::use_task);
+    }
+  });
+  const auto waited_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(ta::Clock::now() - start).count();
+  const double cpu_seconds = process_cpu_seconds() - cpu_before;
+  // Loose bounds, to catch a wait that polls (in WebAssembly without the
+  // bridge's select it took 0.25 to 0.9 s of CPU a second) or timers seen
+  // only when the reactor's wait ends on its own, after 1 s (4 s in all).
+  CHECK(waited_ms >= 1000);
+  CHECK(waited_ms < 1700);
+  CHECK(cpu_seconds < 0.15);
+}
+
+TEST_CASE("posts from other threads end a wait for an Asio timer at once") {
+  ta::AsyncRunner runner;
+  ta::Event waiting(runner);
+  auto waiter = runner.create_task([&] {
+    asio::steady_timer timer(ta::asio_executor(), 1h);
+    waiting.set();
+    timer.async_wait(ta::use_task);
+  });
+  waiting.wait(10s);
+  auto executor = ta::asio_executor(runner);
+  // Loose bound, to catch a post that does not end the wait only: the
+  // reactor's wait ends on its own every second, so that 30 posts which did
+  // not end it would take about 30 s. Each comes once the loop waits again.
+  const auto start = ta::Clock::now();
+  for (int i = 0; i < 10; ++i) {
+    std::this_thread::sleep_for(20ms);
+    std::promise<bool> posted;
+    asio::post(executor, [&] { posted.set_value(runner.in_runner_loop()); });
+    CHECK(posted.get_future().get());
+    std::this_thread::sleep_for(20ms);
+    CHECK(runner.call_in_loop([&] { return runner.in_runner_loop(); }));
+    std::this_thread::sleep_for(20ms);
+    CHECK(runner.create_task([] { return 1; }).wait(10s) == 1);
+  }
+  CHECK(ta::Clock::now() - start < 6s);
+  waiter.cancel();
+  CHECK_THROWS_AS(waiter.wait(10s), ta::CancelledError);
+}
+
+TEST_CASE("an Asio timer started on another thread ends a wait for I/O early") {
+  ta::AsyncRunner runner;
+  ta::Event waiting(runner);
+  auto waiter = runner.create_task([&] {
+    asio::steady_timer timer(ta::asio_executor(), 1h);
+    waiting.set();
+    timer.async_wait(ta::use_task);
+  });
+  waiting.wait(10s);
+  // The loop starts a new wait, of 1 s at most, after the call. The timer
+  // reaches the loop through the io_context alone (Asio's interrupter), which
+  // in WebAssembly the select sees at its next poll, within 100 ms.
+  runner.call_in_loop([] {});
+  asio::steady_timer timer(ta::asio_executor(runner), 50ms);
+  std::promise<void> fired;
+  const auto start = ta::Clock::now();
+  timer.async_wait([&](std::error_code) { fired.set_value(); });
+  REQUIRE(fired.get_future().wait_for(10s) == std::future_status::ready);
+  const auto fired_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(ta::Clock::now() - start).count();
+  // Loose bound, to catch a timer seen only when that wait ends (about 1 s).
+  CHECK(fired_ms < 600);
+  waiter.cancel();
+  CHECK_THROWS_AS(waiter.wait(10s), ta::CancelledError);
 }
 
 // Native only: WebAssembly has no sockets for Asio's reactor to wait on.

@@ -3,6 +3,7 @@
 #include <memory>
 #include <string>
 
+#include "select_sleep.hpp"
 #include "threaded_async/asio.hpp"
 
 namespace threaded_async {
@@ -21,9 +22,18 @@ void AsioBridge::poll() {
 
 void AsioBridge::prepare_wait() { context_.restart(); }
 
-void AsioBridge::wait_until(Clock::time_point deadline) { context_.run_one_until(deadline); }
+void AsioBridge::wait_until(Clock::time_point deadline) {
+  const SelectSleep sleep(select_wakes_);
+  context_.run_one_until(deadline);
+}
 
-void AsioBridge::interrupt() noexcept { context_.stop(); }
+// stop() first: a sleeping select() reads the word before it polls Asio's
+// interrupter, which stop() writes, so a wake that comes between the two is
+// seen by the poll, and one after them changes the word it sleeps on.
+void AsioBridge::interrupt() noexcept {
+  context_.stop();
+  wake_select_sleep(select_wakes_);
+}
 
 AsioBridge& AsioBridge::of(EventLoop& loop) {
   if (Reactor* reactor = loop.reactor()) return static_cast<AsioBridge&>(*reactor);

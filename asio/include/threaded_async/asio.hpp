@@ -32,6 +32,7 @@
 
 #include "threaded_async/async_runner.hpp"
 #include "threaded_async/detail/event_loop.hpp"
+#include "threaded_async/detail/futex.hpp"
 #include "threaded_async/detail/reactor.hpp"
 #include "threaded_async/errors.hpp"
 #include "threaded_async/timeout.hpp"
@@ -68,6 +69,8 @@ class AsioBridge final : public Reactor {
   asio::io_context context_{1};
   // Keeps the io_context from running out of work, so that its wait blocks.
   asio::executor_work_guard<asio::io_context::executor_type> keep_running_;
+  // What interrupt() changes to end the wait's select() in WebAssembly (asio/src/select_sleep.hpp).
+  FutexWord select_wakes_{0};
 };
 
 // A function queued by RunnerExecutor::execute.
