@@ -279,6 +279,42 @@ TEST_CASE("the watchdog names the task that holds the loop", "[stuck_loop]") {
   REQUIRE_THAT(reports[0].describe(), Catch::Contains("task 'holder' has held it for"));
 }
 
+// Tasks that yield to each other start batches of ready items that the loop
+// does not stamp with the time (the first observer does): the report still
+// says how long the loop has been held, at least.
+TEST_CASE("the watchdog reports how long a task that yielded before holds the loop",
+          "[stuck_loop]") {
+  std::atomic<bool> hold{true};
+  std::mutex mutex;
+  std::vector<ta::StuckLoopReport> reports;
+  ta::RunnerOptions options = quick_exit("yielded");
+  options.watchdog_after = 50ms;
+  options.on_stuck = [&](const ta::StuckLoopReport& report) {
+    std::lock_guard<std::mutex> guard(mutex);
+    reports.push_back(report);
+    hold = false;
+  };
+  ta::AsyncRunner runner(options);
+  auto other = runner.create_task([&hold] {
+    while (hold.load()) ta::yield();
+  });
+  auto holder = runner.create_task(ta::TaskOptions{"holder"}, [&hold] {
+    for (int i = 0; i < 1000; ++i) ta::yield();
+    while (hold.load()) {
+    }
+    return 1;
+  });
+  REQUIRE(holder.wait(10s) == 1);
+  other.wait(10s);
+  runner.close();
+  REQUIRE(runner.shutdown_type() == ta::ShutdownType::STOPPED);
+  std::lock_guard<std::mutex> guard(mutex);
+  REQUIRE(reports.size() == 1);
+  REQUIRE(reports[0].task == "holder");
+  REQUIRE(reports[0].held_for >= 50ms);
+  REQUIRE(reports[0].held_for < 10s);
+}
+
 TEST_CASE("an idle loop is not reported by the watchdog", "[stuck_loop]") {
   std::atomic<int> reports{0};
   ta::RunnerOptions options = quick_exit("idle");

@@ -27,7 +27,7 @@ thread_local int tls_library_depth = 0;
 // Clock ticks now, for running_since_ (stuck reports, read as "at least this
 // long"). A coarse clock where there is one: it lags by at most a scheduler
 // tick but costs a few nanoseconds instead of tens, once per batch of ready
-// items, which two tasks yielding to each other would otherwise feel.
+// items that the scheduler starts.
 std::int64_t batch_start_ticks() noexcept {
 #if defined(CLOCK_MONOTONIC_COARSE)
   timespec ts;
@@ -183,6 +183,13 @@ TaskBase& EventLoop::require_task(const char* what, const char* instead) {
                          instead + " instead");
   }
   return *tls_task;
+}
+
+Clock::time_point EventLoop::stamp_batch() noexcept {
+  const std::int64_t now = Clock::now().time_since_epoch().count();
+  std::int64_t since = kUnstamped;
+  if (running_since_.compare_exchange_strong(since, now, std::memory_order_relaxed)) since = now;
+  return Clock::time_point(Clock::duration(since));  // on failure, the stamp found
 }
 
 Clock::time_point EventLoop::deadline(Timeout timeout) const noexcept {
@@ -408,9 +415,11 @@ TaskBase* EventLoop::take_successor() {
       return nullptr;  // the scheduler polls the reactor first
     }
     // What run() would do next: an iteration with nothing to drain or fire.
+    // Without a clock read: two tasks yielding to each other start a batch
+    // every other switch, and the first observer to look stamps it instead.
     iteration_.store(iteration_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     batch_last_ = ready_.back();
-    running_since_.store(batch_start_ticks(), std::memory_order_relaxed);
+    running_since_.store(kUnstamped, std::memory_order_relaxed);
   }
   if (front == batch_last_) batch_last_ = nullptr;
   ready_.pop();
