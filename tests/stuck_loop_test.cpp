@@ -176,6 +176,40 @@ TEST_CASE("after a forced stop the other tasks unwind: their destructors run",
   REQUIRE_THROWS_AS(getter.wait(), ta::CancelledError);
 }
 
+// Two tasks that swallow their cancellation and go on yielding to each other
+// keep the loop from stopping: the forced stop's signals then land all over
+// the switches between them, and must take the loop only in the tasks' own
+// code, never half-way through a switch (the other task is resumed later).
+TEST_CASE("tasks that go on yielding to each other are forced down", "[stuck_loop][native-only]") {
+  std::atomic<bool> go_on{true};
+  auto yield_on = [&go_on] {
+    long yields = 0;
+    while (go_on.load(std::memory_order_relaxed)) {
+      try {
+        ta::yield();
+        ++yields;
+      } catch (const ta::CancelledError&) {
+      }
+    }
+    return yields;
+  };
+  ta::AsyncRunner runner(quick_exit("yielders"));
+  auto a = runner.create_task(yield_on);
+  auto b = runner.create_task(yield_on);
+  runner.wait_for_next_eventloop_iteration();
+  std::thread stopper([&go_on] {
+    std::this_thread::sleep_for(1500ms);  // well after the stop: exit_timeout and its window
+    go_on = false;
+  });
+  runner.close();
+  stopper.join();
+  REQUIRE(runner.shutdown_type() == ta::ShutdownType::FORCE_STOPPED);
+  REQUIRE(a.done());
+  REQUIRE(b.done());
+  // One was abandoned where the stop took it; the other ran on to its end.
+  REQUIRE((a.cancelled() || b.cancelled()));
+}
+
 TEST_CASE("a stuck runner leaves other runners untouched", "[stuck_loop]") {
   ta::AsyncRunner healthy(quick_exit("healthy"));
   ta::Queue<int> queue(healthy);

@@ -54,11 +54,13 @@ struct LibraryCode {
   LibraryCode& operator=(const LibraryCode&) = delete;
 };
 
-// Switches away from the running task; the fiber that runs next has its own
-// library-code depth, and this task gets its own back when it is resumed.
+// Switches away from the running task, from the library's code (its depth is
+// above zero): the thread stays in the library's code through the switch, so
+// that a forced stop never takes it half-way. The fiber that runs next
+// restores its own library-code depth (a task that starts sets it to zero,
+// task_entry), and this task gets its own back when it is resumed.
 void switch_from_task(Fiber* from, Fiber* to) {
   const int depth = tls_library_depth;
-  tls_library_depth = 0;
   fiber_switch(from, to);
   tls_library_depth = depth;
 }
@@ -353,6 +355,7 @@ void EventLoop::register_task(TaskBase* task) {
 }
 
 void task_entry(void* arg) {
+  tls_library_depth = 0;  // the task's own; the fiber that started it had its own
   auto* task = static_cast<TaskBase*>(arg);
   EventLoop& loop = task->loop();
   try {
@@ -368,6 +371,7 @@ void task_entry(void* arg) {
     task->outcome_ = Outcome::kError;
   }
   task->finished_ = true;
+  tls_library_depth = 1;  // the task's code is over: no forced stop from here on
   fiber_switch(task->fiber_, loop.scheduler_fiber_);
 }
 
@@ -392,7 +396,11 @@ void EventLoop::resume(TaskBase* task) {
   tls_task = task;
   running_task_.store(task, std::memory_order_release);  // a probe reads the task through it
   tls_user_code = true;
+  // In the library's code through the switch; the task restores its own depth.
+  const int depth = tls_library_depth;
+  tls_library_depth = depth + 1;
   fiber_switch(scheduler_fiber_, task->fiber_);
+  tls_library_depth = depth;
   TaskBase* back = tls_task;  // `task`, or a task it handed the loop to (yield_now)
   tls_user_code = false;
   running_task_.store(nullptr, std::memory_order_relaxed);
@@ -508,8 +516,13 @@ void EventLoop::sleep_until(Clock::time_point deadline) {
 }
 
 void EventLoop::yield_now() {
-  LibraryCode library;
   TaskBase* task = tls_task;
+  if (task == nullptr) require_task("yield", "std::this_thread::yield");
+  tls_loop->yield_task(task);  // the task's loop, without a load through the task
+}
+
+void EventLoop::yield_task(TaskBase* task) {
+  LibraryCode library;
   deliver_cancellation(*task);
   ready_.push(task);
   if (TaskBase* next = take_successor()) {

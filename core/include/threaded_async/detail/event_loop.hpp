@@ -129,8 +129,9 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
   WaitStatus suspend(Waiter& waiter, Clock::time_point deadline);
   // Suspends the current task until `deadline`. Throws CancelledError.
   void sleep_until(Clock::time_point deadline);
-  // Lets every other ready task run once. Throws CancelledError.
-  void yield_now();
+  // Lets every other ready task of the current task's loop run once. Throws
+  // CancelledError, or NotInTaskError outside a task.
+  static void yield_now();
   // Throws CancelledError if the current task has a cancellation to deliver.
   void deliver_cancellation(TaskBase& task);
 
@@ -173,6 +174,7 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
   // Makes `loop` this thread's current loop (adopting a forced-down one); returns the previous.
   static EventLoop* exchange_current(EventLoop* loop) noexcept;
   void run();
+  void yield_task(TaskBase* task);
   void drain_inbox();
   void fire_timers();
   void run_ready();
