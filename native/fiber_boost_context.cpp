@@ -1,6 +1,7 @@
-// The native fiber backend: Boost.Context's fcontext switch, stacks from a
-// per-loop pool of mmap'd regions whose pages the kernel commits on first
-// touch.
+// The native fiber backend: stacks from a per-loop pool of mmap'd regions
+// whose pages the kernel commits on first touch, each fiber first entered
+// through Boost.Context (make_fcontext, jump_fcontext) and switched from then
+// on by native/fiber_switch_x86_64.S.
 //
 // Stacks have a no-access guard page below them while the kernel's mappings
 // are plentiful: a guarded stack costs two of the process's vm.max_map_count
@@ -55,8 +56,13 @@
 #include <sanitizer/tsan_interface.h>
 #endif
 
-namespace threaded_async::detail {
 namespace bctx = boost::context::detail;
+
+// native/fiber_switch_x86_64.S
+extern "C" void* ta_fiber_switch(void** from_ctx, void* to_ctx, void* pass);
+extern "C" void* ta_fiber_start(void** from_ctx, bctx::fcontext_t to, void* data);
+
+namespace threaded_async::detail {
 
 thread_local const void* tls_fiber_stack_low = nullptr;
 thread_local const void* tls_fiber_stack_high = nullptr;
@@ -70,11 +76,9 @@ struct EhGlobals {
   void* caught_exceptions;
   unsigned int uncaught_exceptions;
 };
-// The calling thread's; looked up once per thread, since every switch needs it.
-EhGlobals* eh_globals() {
-  thread_local EhGlobals* const globals = reinterpret_cast<EhGlobals*>(abi::__cxa_get_globals());
-  return globals;
-}
+// The calling thread's, looked up by fiber_for_thread: every switch needs it,
+// and a thread switches first from the fiber of its own stack.
+thread_local EhGlobals* tls_eh_globals = nullptr;
 
 std::size_t page_size() {
   static const std::size_t size = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
@@ -117,7 +121,10 @@ std::atomic<std::size_t> guarded_in_use{0};
 
 class Fiber {
  public:
-  bctx::fcontext_t ctx = nullptr;
+  // Suspended: its stack pointer (native/fiber_switch_x86_64.S). Never run:
+  // Boost.Context's context, made by make_fcontext.
+  void* ctx = nullptr;
+  bool fresh = false;  // never run yet
   EhGlobals eh{nullptr, 0};
   FiberEntry entry = nullptr;
   void* arg = nullptr;
@@ -283,33 +290,12 @@ void set_stack_bounds(const Fiber* running) noexcept {
   tls_fiber_stack_high = running->stack != nullptr ? running : nullptr;
 }
 
-// jump_fcontext is called, but enters the other fiber with an indirect jump,
-// not a return: each switch leaves one entry on the CPU's return stack buffer
-// that no return takes off, and every return on the way back up the resumed
-// fiber's calls (fiber_switch, yield_now, yield, ...) is then predicted one
-// level off. One return to the next instruction right after the switch takes
-// that entry off: one misprediction instead of one per level. It writes only
-// at and above the stack pointer (not into the red zone below it).
-inline void rebalance_return_predictor() noexcept {
-#if defined(__x86_64__)
-  asm volatile(
-      "mov (%%rsp), %%rax\n\t"
-      "lea 1f(%%rip), %%rdx\n\t"
-      "mov %%rdx, (%%rsp)\n\t"
-      "ret\n"
-      "1:\n\t"
-      "sub $8, %%rsp\n\t"
-      "mov %%rax, (%%rsp)\n\t" ::
-          : "rax", "rdx", "memory", "cc");
-#endif
-}
-
+// A fiber's first code, entered by ta_fiber_start. The context of the fiber
+// that started it is already saved; jump_fcontext's, in t.fctx, is never resumed.
 [[noreturn]] void trampoline(bctx::transfer_t t) {
   auto* record = static_cast<SwitchRecord*>(t.data);
-  record->from->ctx = t.fctx;
   Fiber* self = record->to;
   sanitizer_after_switch(self, record->from);
-  set_stack_bounds(self);
   self->entry(self->arg);
   __builtin_unreachable();  // entry switches away for the last time
 }
@@ -333,6 +319,7 @@ Fiber* fiber_create(FiberPool* pool, FiberEntry entry, void* arg) {
   fiber->guarded = guarded;
   fiber->ctx = bctx::make_fcontext(top, static_cast<std::size_t>(top - static_cast<char*>(stack)),
                                    &trampoline);
+  fiber->fresh = true;
   sanitizer_create(fiber, stack, static_cast<std::size_t>(top - static_cast<char*>(stack)));
   return fiber;
 }
@@ -346,6 +333,7 @@ void fiber_destroy(FiberPool* pool, Fiber* fiber) {
 }
 
 Fiber* fiber_for_thread() {
+  tls_eh_globals = reinterpret_cast<EhGlobals*>(abi::__cxa_get_globals());
   auto* fiber = new Fiber;
   sanitizer_adopt_thread(fiber);
   return fiber;
@@ -357,18 +345,23 @@ void fiber_switch(Fiber* from, Fiber* to) {
       std::memcmp(from->stack, &kCanary, sizeof kCanary) != 0) {
     stack_guard_report_overflow("its stack has no guard page, and its canary was overwritten");
   }
-  EhGlobals* g = eh_globals();
+  EhGlobals* g = tls_eh_globals;
   from->eh = *g;
   *g = to->eh;
+  // Set before the switch, and right for the rest of it: while still on
+  // `from`'s stack, a walk (native/safe_point.cpp) sees frames outside the
+  // bounds and gives up.
   set_stack_bounds(to);
-  SwitchRecord record{from, to};
   sanitizer_before_switch(from, to);
-  bctx::transfer_t t = bctx::jump_fcontext(to->ctx, &record);
-  rebalance_return_predictor();
-  auto* back = static_cast<SwitchRecord*>(t.data);
-  back->from->ctx = t.fctx;
-  sanitizer_after_switch(from, back->from);
-  set_stack_bounds(from);
+  void* back;
+  if (to->fresh) {
+    to->fresh = false;
+    SwitchRecord record{from, to};
+    back = ta_fiber_start(&from->ctx, static_cast<bctx::fcontext_t>(to->ctx), &record);
+  } else {
+    back = ta_fiber_switch(&from->ctx, to->ctx, from);
+  }
+  sanitizer_after_switch(from, static_cast<Fiber*>(back));
 }
 
 }  // namespace threaded_async::detail

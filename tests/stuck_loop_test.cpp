@@ -176,6 +176,40 @@ TEST_CASE("after a forced stop the other tasks unwind: their destructors run",
   REQUIRE_THROWS_AS(getter.wait(), ta::CancelledError);
 }
 
+// Two tasks that swallow their cancellation and go on yielding to each other
+// keep the loop from stopping: the forced stop's signals then land all over
+// the switches between them, and must take the loop only in the tasks' own
+// code, never half-way through a switch (the other task is resumed later).
+TEST_CASE("tasks that go on yielding to each other are forced down", "[stuck_loop][native-only]") {
+  std::atomic<bool> go_on{true};
+  auto yield_on = [&go_on] {
+    long yields = 0;
+    while (go_on.load(std::memory_order_relaxed)) {
+      try {
+        ta::yield();
+        ++yields;
+      } catch (const ta::CancelledError&) {
+      }
+    }
+    return yields;
+  };
+  ta::AsyncRunner runner(quick_exit("yielders"));
+  auto a = runner.create_task(yield_on);
+  auto b = runner.create_task(yield_on);
+  runner.wait_for_next_eventloop_iteration();
+  std::thread stopper([&go_on] {
+    std::this_thread::sleep_for(1500ms);  // well after the stop: exit_timeout and its window
+    go_on = false;
+  });
+  runner.close();
+  stopper.join();
+  REQUIRE(runner.shutdown_type() == ta::ShutdownType::FORCE_STOPPED);
+  REQUIRE(a.done());
+  REQUIRE(b.done());
+  // One was abandoned where the stop took it; the other ran on to its end.
+  REQUIRE((a.cancelled() || b.cancelled()));
+}
+
 TEST_CASE("a stuck runner leaves other runners untouched", "[stuck_loop]") {
   ta::AsyncRunner healthy(quick_exit("healthy"));
   ta::Queue<int> queue(healthy);
@@ -277,6 +311,42 @@ TEST_CASE("the watchdog names the task that holds the loop", "[stuck_loop]") {
   REQUIRE(reports[0].runner == "watched");
   REQUIRE(reports[0].held_for >= 50ms);
   REQUIRE_THAT(reports[0].describe(), Catch::Contains("task 'holder' has held it for"));
+}
+
+// Tasks that yield to each other start batches of ready items that the loop
+// does not stamp with the time (the first observer does): the report still
+// says how long the loop has been held, at least.
+TEST_CASE("the watchdog reports how long a task that yielded before holds the loop",
+          "[stuck_loop]") {
+  std::atomic<bool> hold{true};
+  std::mutex mutex;
+  std::vector<ta::StuckLoopReport> reports;
+  ta::RunnerOptions options = quick_exit("yielded");
+  options.watchdog_after = 50ms;
+  options.on_stuck = [&](const ta::StuckLoopReport& report) {
+    std::lock_guard<std::mutex> guard(mutex);
+    reports.push_back(report);
+    hold = false;
+  };
+  ta::AsyncRunner runner(options);
+  auto other = runner.create_task([&hold] {
+    while (hold.load()) ta::yield();
+  });
+  auto holder = runner.create_task(ta::TaskOptions{"holder"}, [&hold] {
+    for (int i = 0; i < 1000; ++i) ta::yield();
+    while (hold.load()) {
+    }
+    return 1;
+  });
+  REQUIRE(holder.wait(10s) == 1);
+  other.wait(10s);
+  runner.close();
+  REQUIRE(runner.shutdown_type() == ta::ShutdownType::STOPPED);
+  std::lock_guard<std::mutex> guard(mutex);
+  REQUIRE(reports.size() == 1);
+  REQUIRE(reports[0].task == "holder");
+  REQUIRE(reports[0].held_for >= 50ms);
+  REQUIRE(reports[0].held_for < 10s);
 }
 
 TEST_CASE("an idle loop is not reported by the watchdog", "[stuck_loop]") {

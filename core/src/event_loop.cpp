@@ -27,7 +27,7 @@ thread_local int tls_library_depth = 0;
 // Clock ticks now, for running_since_ (stuck reports, read as "at least this
 // long"). A coarse clock where there is one: it lags by at most a scheduler
 // tick but costs a few nanoseconds instead of tens, once per batch of ready
-// items, which two tasks yielding to each other would otherwise feel.
+// items that the scheduler starts.
 std::int64_t batch_start_ticks() noexcept {
 #if defined(CLOCK_MONOTONIC_COARSE)
   timespec ts;
@@ -54,11 +54,13 @@ struct LibraryCode {
   LibraryCode& operator=(const LibraryCode&) = delete;
 };
 
-// Switches away from the running task; the fiber that runs next has its own
-// library-code depth, and this task gets its own back when it is resumed.
+// Switches away from the running task, from the library's code (its depth is
+// above zero): the thread stays in the library's code through the switch, so
+// that a forced stop never takes it half-way. The fiber that runs next
+// restores its own library-code depth (a task that starts sets it to zero,
+// task_entry), and this task gets its own back when it is resumed.
 void switch_from_task(Fiber* from, Fiber* to) {
   const int depth = tls_library_depth;
-  tls_library_depth = 0;
   fiber_switch(from, to);
   tls_library_depth = depth;
 }
@@ -183,6 +185,13 @@ TaskBase& EventLoop::require_task(const char* what, const char* instead) {
                          instead + " instead");
   }
   return *tls_task;
+}
+
+Clock::time_point EventLoop::stamp_batch() noexcept {
+  const std::int64_t now = Clock::now().time_since_epoch().count();
+  std::int64_t since = kUnstamped;
+  if (running_since_.compare_exchange_strong(since, now, std::memory_order_relaxed)) since = now;
+  return Clock::time_point(Clock::duration(since));  // on failure, the stamp found
 }
 
 Clock::time_point EventLoop::deadline(Timeout timeout) const noexcept {
@@ -346,6 +355,7 @@ void EventLoop::register_task(TaskBase* task) {
 }
 
 void task_entry(void* arg) {
+  tls_library_depth = 0;  // the task's own; the fiber that started it had its own
   auto* task = static_cast<TaskBase*>(arg);
   EventLoop& loop = task->loop();
   try {
@@ -361,6 +371,7 @@ void task_entry(void* arg) {
     task->outcome_ = Outcome::kError;
   }
   task->finished_ = true;
+  tls_library_depth = 1;  // the task's code is over: no forced stop from here on
   fiber_switch(task->fiber_, loop.scheduler_fiber_);
 }
 
@@ -385,7 +396,11 @@ void EventLoop::resume(TaskBase* task) {
   tls_task = task;
   running_task_.store(task, std::memory_order_release);  // a probe reads the task through it
   tls_user_code = true;
+  // In the library's code through the switch; the task restores its own depth.
+  const int depth = tls_library_depth;
+  tls_library_depth = depth + 1;
   fiber_switch(scheduler_fiber_, task->fiber_);
+  tls_library_depth = depth;
   TaskBase* back = tls_task;  // `task`, or a task it handed the loop to (yield_now)
   tls_user_code = false;
   running_task_.store(nullptr, std::memory_order_relaxed);
@@ -408,9 +423,11 @@ TaskBase* EventLoop::take_successor() {
       return nullptr;  // the scheduler polls the reactor first
     }
     // What run() would do next: an iteration with nothing to drain or fire.
+    // Without a clock read: two tasks yielding to each other start a batch
+    // every other switch, and the first observer to look stamps it instead.
     iteration_.store(iteration_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     batch_last_ = ready_.back();
-    running_since_.store(batch_start_ticks(), std::memory_order_relaxed);
+    running_since_.store(kUnstamped, std::memory_order_relaxed);
   }
   if (front == batch_last_) batch_last_ = nullptr;
   ready_.pop();
@@ -499,8 +516,13 @@ void EventLoop::sleep_until(Clock::time_point deadline) {
 }
 
 void EventLoop::yield_now() {
-  LibraryCode library;
   TaskBase* task = tls_task;
+  if (task == nullptr) require_task("yield", "std::this_thread::yield");
+  tls_loop->yield_task(task);  // the task's loop, without a load through the task
+}
+
+void EventLoop::yield_task(TaskBase* task) {
+  LibraryCode library;
   deliver_cancellation(*task);
   ready_.push(task);
   if (TaskBase* next = take_successor()) {

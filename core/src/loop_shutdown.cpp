@@ -45,6 +45,7 @@ ShutdownType EventLoop::close() {
     closing_ = true;
   }
   const Timeout exit_timeout = this->exit_timeout();
+  stamp_batch();  // a loop stuck from now on is reported as stuck at least since now
   bool stopped_in_time = false;
   try {
     const auto deadline = exit_timeout.deadline();
@@ -114,7 +115,7 @@ StuckLoopReport EventLoop::stuck_report(bool with_stack) {
   StuckLoopReport report;
   report.runner = options_.name;
   if (TaskRef<TaskBase> task = probe_running_task()) report.task = task->name();
-  const auto since = Clock::time_point(Clock::duration(running_since_.load()));
+  const auto since = stamp_batch();
   report.held_for = Clock::now() - since;
   if (with_stack) report.stack = thread_->sample_stack(kStackSampleTimeout);
   return report;

@@ -3,10 +3,7 @@
 
 namespace threaded_async {
 
-void yield() {
-  auto& task = detail::EventLoop::require_task("yield", "std::this_thread::yield");
-  task.loop().yield_now();
-}
+void yield() { detail::EventLoop::yield_now(); }
 
 bool in_task() noexcept { return detail::EventLoop::current_task() != nullptr; }
 

@@ -40,12 +40,17 @@ Watchdog::~Watchdog() {
 
 void Watchdog::watch() {
   const auto period = std::max<Clock::duration>(after_ / 4, std::chrono::milliseconds(1));
+  // Each look at the iteration stamps the batch running then, if the loop
+  // left it unstamped (it began before the look): a report on that batch then
+  // says it has held the loop at least since busy_since.
   std::uint64_t last_iteration = loop_.iteration();
+  loop_.stamp_batch();
   auto busy_since = Clock::now();
   bool reported = false;
   std::unique_lock<std::mutex> lock(mutex_);
   while (!cv_.wait_for(lock, period, [this] { return stop_; })) {
     const std::uint64_t iteration = loop_.iteration();
+    loop_.stamp_batch();
     const auto now = Clock::now();
     if (iteration != last_iteration || loop_.idle()) {
       last_iteration = iteration;

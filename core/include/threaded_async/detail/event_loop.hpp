@@ -129,8 +129,9 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
   WaitStatus suspend(Waiter& waiter, Clock::time_point deadline);
   // Suspends the current task until `deadline`. Throws CancelledError.
   void sleep_until(Clock::time_point deadline);
-  // Lets every other ready task run once. Throws CancelledError.
-  void yield_now();
+  // Lets every other ready task of the current task's loop run once. Throws
+  // CancelledError, or NotInTaskError outside a task.
+  static void yield_now();
   // Throws CancelledError if the current task has a cancellation to deliver.
   void deliver_cancellation(TaskBase& task);
 
@@ -155,6 +156,11 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
   // Who holds the loop now and since when, and with `with_stack` where its
   // code is (the loop thread is sampled: blocks up to 100 ms). Any thread.
   StuckLoopReport stuck_report(bool with_stack = false);
+  // Stamps the batch of ready items that the loop runs now with the time, if
+  // the loop left it unstamped (a batch a yielding task started), so that a
+  // stuck report says it has held the loop at least since then; returns the
+  // batch's stamp. Any thread.
+  Clock::time_point stamp_batch() noexcept;
 
  private:
   friend class TaskBase;
@@ -168,6 +174,7 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
   // Makes `loop` this thread's current loop (adopting a forced-down one); returns the previous.
   static EventLoop* exchange_current(EventLoop* loop) noexcept;
   void run();
+  void yield_task(TaskBase* task);
   void drain_inbox();
   void fire_timers();
   void run_ready();
@@ -231,7 +238,10 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
   alignas(64) std::atomic<std::uint64_t> iteration_{0};
   std::atomic<TaskBase*> running_task_{nullptr};
   std::atomic<bool> probing_{false};  // another thread is taking a reference to running_task_
-  std::atomic<std::int64_t> running_since_{0};  // Clock ticks when running_task_ was resumed
+  // Clock ticks when the batch of ready items running now began, or
+  // kUnstamped until an observer stamps it (stamp_batch).
+  std::atomic<std::int64_t> running_since_{0};
+  static constexpr std::int64_t kUnstamped = INT64_MIN;
   // Written by every create_task.
   alignas(64) std::atomic<std::uint64_t> task_sequence_{0};
   alignas(64) std::unique_ptr<Watchdog> watchdog_;
