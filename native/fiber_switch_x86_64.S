@@ -26,16 +26,9 @@
 
         .text
 
-// void* ta_fiber_switch(void** from_ctx, void* to_ctx, void* pass)
-// Suspends the calling fiber, its context stored in *from_ctx, and resumes
-// to_ctx (saved here before). Returns, when some fiber resumes this one, the
-// `pass` that fiber gave.
-        .globl  ta_fiber_switch
-        .hidden ta_fiber_switch
-        .type   ta_fiber_switch, @function
-        .p2align 4
-ta_fiber_switch:
-        .cfi_startproc
+// Pushes the calling fiber's frame (the layout above) and stores its stack
+// pointer in *%rdi, with the unwind rules that describe the frame.
+        .macro  SAVE_FRAME
         leaq    -0x38(%rsp), %rsp
         .cfi_adjust_cfa_offset 0x38
         stmxcsr (%rsp)
@@ -53,6 +46,19 @@ ta_fiber_switch:
         movq    %rbp, 0x30(%rsp)
         .cfi_rel_offset %rbp, 0x30
         movq    %rsp, (%rdi)
+        .endm
+
+// void* ta_fiber_switch(void** from_ctx, void* to_ctx, void* pass)
+// Suspends the calling fiber, its context stored in *from_ctx, and resumes
+// to_ctx (saved here before). Returns, when some fiber resumes this one, the
+// `pass` that fiber gave.
+        .globl  ta_fiber_switch
+        .hidden ta_fiber_switch
+        .type   ta_fiber_switch, @function
+        .p2align 4
+ta_fiber_switch:
+        .cfi_startproc
+        SAVE_FRAME
         movq    %rsp, %rcx
         // The other fiber's frame has the same layout: the unwind rules above
         // describe it from here on.
@@ -93,23 +99,7 @@ ta_fiber_switch:
         .p2align 4
 ta_fiber_start:
         .cfi_startproc
-        leaq    -0x38(%rsp), %rsp
-        .cfi_adjust_cfa_offset 0x38
-        stmxcsr (%rsp)
-        fnstcw  0x4(%rsp)
-        movq    %r12, 0x8(%rsp)
-        .cfi_rel_offset %r12, 0x8
-        movq    %r13, 0x10(%rsp)
-        .cfi_rel_offset %r13, 0x10
-        movq    %r14, 0x18(%rsp)
-        .cfi_rel_offset %r14, 0x18
-        movq    %r15, 0x20(%rsp)
-        .cfi_rel_offset %r15, 0x20
-        movq    %rbx, 0x28(%rsp)
-        .cfi_rel_offset %rbx, 0x28
-        movq    %rbp, 0x30(%rsp)
-        .cfi_rel_offset %rbp, 0x30
-        movq    %rsp, (%rdi)
+        SAVE_FRAME
         movq    %rsi, %rdi
         movq    %rdx, %rsi
         call    jump_fcontext@PLT
