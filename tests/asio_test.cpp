@@ -302,15 +302,26 @@ TEST_CASE("a task awaits a co_spawn coroutine with use_task") {
   CHECK(task.wait(10s) == 42);
 }
 
-TEST_CASE("a thread-side call wakes a loop that waits for I/O") {
-  ta::AsyncRunner runner;
-  ta::Event reading(runner);
-  auto reader = runner.create_task([&] {
+namespace {
+
+// A task of `runner` that waits for an Asio timer of an hour, once it waits:
+// the loop's idle wait is then the io_context's. Cancel it to end it.
+ta::BackgroundTask<void> start_waiting_for_timer(ta::AsyncRunner& runner) {
+  ta::Event waiting(runner);
+  auto waiter = runner.create_task([waiting]() mutable {
     asio::steady_timer timer(ta::asio_executor(), 1h);
-    reading.set();
+    waiting.set();
     timer.async_wait(ta::use_task);
   });
-  reading.wait(10s);
+  waiting.wait(10s);
+  return waiter;
+}
+
+}  // namespace
+
+TEST_CASE("a thread-side call wakes a loop that waits for I/O") {
+  ta::AsyncRunner runner;
+  auto reader = start_waiting_for_timer(runner);
   runner.wait_for_next_eventloop_iteration(10s);
   // Loose bound, to catch a lost wake-up only: the reactor's wait ends on its
   // own every second, so 20 calls that were not woken would take 20 s.
@@ -353,13 +364,7 @@ TEST_CASE("a wait for an Asio timer is idle and ends on time") {
 
 TEST_CASE("posts from other threads end a wait for an Asio timer at once") {
   ta::AsyncRunner runner;
-  ta::Event waiting(runner);
-  auto waiter = runner.create_task([&] {
-    asio::steady_timer timer(ta::asio_executor(), 1h);
-    waiting.set();
-    timer.async_wait(ta::use_task);
-  });
-  waiting.wait(10s);
+  auto waiter = start_waiting_for_timer(runner);
   auto executor = ta::asio_executor(runner);
   // Loose bound, to catch a post that does not end the wait only: the
   // reactor's wait ends on its own every second, so that 30 posts which did
@@ -382,13 +387,7 @@ TEST_CASE("posts from other threads end a wait for an Asio timer at once") {
 
 TEST_CASE("an Asio timer started on another thread ends a wait for I/O early") {
   ta::AsyncRunner runner;
-  ta::Event waiting(runner);
-  auto waiter = runner.create_task([&] {
-    asio::steady_timer timer(ta::asio_executor(), 1h);
-    waiting.set();
-    timer.async_wait(ta::use_task);
-  });
-  waiting.wait(10s);
+  auto waiter = start_waiting_for_timer(runner);
   // The loop starts a new wait, of 1 s at most, after the call. The timer
   // reaches the loop through the io_context alone (Asio's interrupter), which
   // in WebAssembly the select sees at its next poll, within 100 ms.
