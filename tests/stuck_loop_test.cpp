@@ -285,18 +285,35 @@ TEST_CASE("the forced-stop report names the stuck task and can be turned off",
   REQUIRE(silent.empty());
 }
 
-TEST_CASE("the watchdog names the task that holds the loop", "[stuck_loop]") {
+namespace {
+
+// The watchdog's reports of a runner, and the flag its held task spins on,
+// which the first report clears (letting the task go).
+struct WatchedReports {
   std::atomic<bool> hold{true};
   std::mutex mutex;
   std::vector<ta::StuckLoopReport> reports;
-  ta::RunnerOptions options = quick_exit("watched");
-  options.watchdog_after = 50ms;
-  options.on_stuck = [&](const ta::StuckLoopReport& report) {
-    std::lock_guard<std::mutex> guard(mutex);
-    reports.push_back(report);
-    hold = false;  // let the task go once it has been reported
-  };
-  ta::AsyncRunner runner(options);
+
+  // A runner's options named `name`, whose watchdog reports here after 50 ms.
+  ta::RunnerOptions options(const char* name) {
+    ta::RunnerOptions options = quick_exit(name);
+    options.watchdog_after = 50ms;
+    options.on_stuck = [this](const ta::StuckLoopReport& report) {
+      std::lock_guard<std::mutex> guard(mutex);
+      reports.push_back(report);
+      hold = false;  // let the task go once it has been reported
+    };
+    return options;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("the watchdog names the task that holds the loop", "[stuck_loop]") {
+  WatchedReports watched;
+  std::atomic<bool>& hold = watched.hold;
+  std::vector<ta::StuckLoopReport>& reports = watched.reports;
+  ta::AsyncRunner runner(watched.options("watched"));
   auto holder = runner.create_task(ta::TaskOptions{"holder"}, [&hold] {
     while (hold.load()) {
     }
@@ -305,7 +322,7 @@ TEST_CASE("the watchdog names the task that holds the loop", "[stuck_loop]") {
   REQUIRE(holder.wait(10s) == 1);
   runner.close();
   REQUIRE(runner.shutdown_type() == ta::ShutdownType::STOPPED);
-  std::lock_guard<std::mutex> guard(mutex);
+  std::lock_guard<std::mutex> guard(watched.mutex);
   REQUIRE(reports.size() == 1);
   REQUIRE(reports[0].task == "holder");
   REQUIRE(reports[0].runner == "watched");
@@ -318,17 +335,10 @@ TEST_CASE("the watchdog names the task that holds the loop", "[stuck_loop]") {
 // says how long the loop has been held, at least.
 TEST_CASE("the watchdog reports how long a task that yielded before holds the loop",
           "[stuck_loop]") {
-  std::atomic<bool> hold{true};
-  std::mutex mutex;
-  std::vector<ta::StuckLoopReport> reports;
-  ta::RunnerOptions options = quick_exit("yielded");
-  options.watchdog_after = 50ms;
-  options.on_stuck = [&](const ta::StuckLoopReport& report) {
-    std::lock_guard<std::mutex> guard(mutex);
-    reports.push_back(report);
-    hold = false;
-  };
-  ta::AsyncRunner runner(options);
+  WatchedReports watched;
+  std::atomic<bool>& hold = watched.hold;
+  std::vector<ta::StuckLoopReport>& reports = watched.reports;
+  ta::AsyncRunner runner(watched.options("yielded"));
   auto other = runner.create_task([&hold] {
     while (hold.load()) ta::yield();
   });
@@ -342,7 +352,7 @@ TEST_CASE("the watchdog reports how long a task that yielded before holds the lo
   other.wait(10s);
   runner.close();
   REQUIRE(runner.shutdown_type() == ta::ShutdownType::STOPPED);
-  std::lock_guard<std::mutex> guard(mutex);
+  std::lock_guard<std::mutex> guard(watched.mutex);
   REQUIRE(reports.size() == 1);
   REQUIRE(reports[0].task == "holder");
   REQUIRE(reports[0].held_for >= 50ms);

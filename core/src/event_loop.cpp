@@ -188,9 +188,14 @@ TaskBase& EventLoop::require_task(const char* what, const char* instead) {
 }
 
 Clock::time_point EventLoop::stamp_batch() noexcept {
-  const std::int64_t now = Clock::now().time_since_epoch().count();
-  std::int64_t since = kUnstamped;
-  if (running_since_.compare_exchange_strong(since, now, std::memory_order_relaxed)) since = now;
+  // A plain load first: the watchdog calls this every period, and a
+  // compare-exchange would take the loop's cache line even when the batch is
+  // stamped already, as it mostly is.
+  std::int64_t since = running_since_.load(std::memory_order_relaxed);
+  if (since == kUnstamped) {
+    const std::int64_t now = Clock::now().time_since_epoch().count();
+    if (running_since_.compare_exchange_strong(since, now, std::memory_order_relaxed)) since = now;
+  }
   return Clock::time_point(Clock::duration(since));  // on failure, the stamp found
 }
 
