@@ -9,9 +9,12 @@
 // process fails (a vector's growth, a thread's stack). So the guarded stacks
 // of all pools together take at most a quarter of vm.max_map_count (read at
 // run time); beyond that, stacks come from slabs of 256 without guard pages
-// (one mapping a slab), and a canary at the bottom of each is checked at every
+// (one mapping a slab), and a canary just below each is checked at every
 // switch away from its fiber. 1,000,000 tasks then take about a third of the
-// default limit.
+// default limit. The canary sits in the top bytes of the slot below (the slab's
+// first slot has a page of its own below it), a page that slot's fiber record
+// commits anyway: the stack's own lowest page stays untouched, so a shallow
+// suspended task holds one page of stack, not two.
 //
 // Under a sanitizer every switch is announced to it (docs/reliability.md):
 // ASan learns which stack is current, and forgets the poisoned frames of a
@@ -91,8 +94,12 @@ std::size_t round_up(std::size_t n, std::size_t to) { return (n + to - 1) / to *
 constexpr std::size_t kSlabStacks = 256;
 // Guarded stacks kept for reuse beyond this many are unmapped.
 constexpr std::size_t kKeepGuarded = 1024;
-// At the lowest bytes of a stack without a guard page.
+// Just below the lowest byte of a stack without a guard page.
 constexpr std::uint64_t kCanary = 0x7461'5f73'7461'636bULL;
+// The top bytes of a slab stack's slot that hold the next slot's canary.
+constexpr std::size_t kCanaryRoom = 64;
+
+void* canary_of(void* stack) { return static_cast<char*>(stack) - sizeof kCanary; }
 
 // How many stacks with guard pages all pools may hold: a quarter of the
 // process's mappings, two per stack.
@@ -129,7 +136,7 @@ class Fiber {
   FiberEntry entry = nullptr;
   void* arg = nullptr;
   void* stack = nullptr;  // lowest usable byte; nullptr for a thread's own stack
-  bool guarded = false;   // a guard page below; else a canary at the bottom
+  bool guarded = false;   // a guard page below; else a canary just below (canary_of)
   // What the sanitizers need. A thread's own stack is learned when it is first left.
   const void* asan_bottom = nullptr;
   std::size_t asan_size = 0;
@@ -193,13 +200,13 @@ class FiberPool {
   explicit FiberPool(const FiberPoolOptions& o)
       : guard_(o.guard_pages),
         usable_(round_up(o.stack_size, page_size())),
-        region_(usable_ + (guard_ ? page_size() : 0)) {
+        guarded_region_(usable_ + page_size()) {
     if (guard_) free_guarded_.reserve(kKeepGuarded);  // give() never throws
   }
 
   ~FiberPool() {
     for (void* s : free_guarded_) release_guarded(s);
-    for (auto& slab : slabs_) ::munmap(slab, region_ * kSlabStacks);
+    for (auto& slab : slabs_) ::munmap(slab, slab_bytes());
   }
 
   // Lowest usable byte of a fresh or reused stack; `guarded` says which kind.
@@ -216,7 +223,7 @@ class FiberPool {
       }
     }
     void* s = free_slab_.empty() ? carve() : pop(free_slab_);
-    std::memcpy(s, &kCanary, sizeof kCanary);
+    std::memcpy(canary_of(s), &kCanary, sizeof kCanary);
     return s;
   }
 
@@ -231,6 +238,8 @@ class FiberPool {
   }
 
   std::size_t usable() const { return usable_; }
+  // The bytes of a stack the fiber may use, from its lowest.
+  std::size_t usable(bool guarded) const { return guarded ? usable_ : usable_ - kCanaryRoom; }
 
  private:
   static void* pop(std::vector<void*>& list) {
@@ -247,31 +256,33 @@ class FiberPool {
     return false;
   }
   void* map_guarded() {
-    void* p = ::mmap(nullptr, region_, PROT_READ | PROT_WRITE,
+    void* p = ::mmap(nullptr, guarded_region_, PROT_READ | PROT_WRITE,
                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
-    if (p == MAP_FAILED) out_of_stacks(region_, errno);
+    if (p == MAP_FAILED) out_of_stacks(guarded_region_, errno);
     ::mprotect(p, page_size(), PROT_NONE);
     return static_cast<char*>(p) + page_size();
   }
   void release_guarded(void* usable) {
-    ::munmap(static_cast<char*>(usable) - page_size(), region_);
+    ::munmap(static_cast<char*>(usable) - page_size(), guarded_region_);
     guarded_in_use.fetch_sub(1);
   }
+  // A page for the first slot's canary, then the slots, each right above the
+  // one below (no gap, which would put the canary on a page of its own).
+  std::size_t slab_bytes() const { return page_size() + usable_ * kSlabStacks; }
   void* carve() {
     slabs_.reserve(slabs_.size() + 1);
     free_slab_.reserve((slabs_.size() + 1) * kSlabStacks);  // give() never throws
-    void* p = ::mmap(nullptr, region_ * kSlabStacks, PROT_READ | PROT_WRITE,
+    void* p = ::mmap(nullptr, slab_bytes(), PROT_READ | PROT_WRITE,
                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
-    if (p == MAP_FAILED) out_of_stacks(region_ * kSlabStacks, errno);
+    if (p == MAP_FAILED) out_of_stacks(slab_bytes(), errno);
     slabs_.push_back(p);
-    for (std::size_t i = kSlabStacks; i-- > 1;) {
-      free_slab_.push_back(static_cast<char*>(p) + i * region_);
-    }
-    return p;
+    char* first = static_cast<char*>(p) + page_size();
+    for (std::size_t i = kSlabStacks; i-- > 1;) free_slab_.push_back(first + i * usable_);
+    return first;
   }
   bool guard_;
   std::size_t usable_;
-  std::size_t region_;
+  std::size_t guarded_region_;  // a guarded stack's mapping: its guard page and the stack
   std::vector<void*> free_guarded_;
   std::vector<void*> free_slab_;
   std::vector<void*> slabs_;
@@ -309,7 +320,7 @@ std::size_t fiber_stack_size(const FiberPool* pool) { return pool->usable(); }
 Fiber* fiber_create(FiberPool* pool, FiberEntry entry, void* arg) {
   bool guarded = false;
   void* stack = pool->take(guarded);
-  char* top = static_cast<char*>(stack) + pool->usable();
+  char* top = static_cast<char*>(stack) + pool->usable(guarded);
   // The Fiber record sits at the top of its own stack.
   top -= round_up(sizeof(Fiber), 64);
   auto* fiber = new (top) Fiber;
@@ -342,7 +353,7 @@ void fiber_release_thread(Fiber* fiber) { delete fiber; }
 
 void fiber_switch(Fiber* from, Fiber* to) {
   if (from->stack != nullptr && !from->guarded &&
-      std::memcmp(from->stack, &kCanary, sizeof kCanary) != 0) {
+      std::memcmp(canary_of(from->stack), &kCanary, sizeof kCanary) != 0) {
     stack_guard_report_overflow("its stack has no guard page, and its canary was overwritten");
   }
   EhGlobals* g = tls_eh_globals;

@@ -1,5 +1,6 @@
-// A task that overflows its fiber stack hits the guard page: the process names
-// the task and aborts instead of corrupting memory. Runs stack_overflow_child
+// A task that overflows its fiber stack hits the guard page, or on a stack
+// without one overwrites the canary below it: the process names the task and
+// aborts instead of running on with corrupted memory. Runs stack_overflow_child
 // in a child process and looks at how it ended.
 #include <signal.h>
 #include <spawn.h>
@@ -57,4 +58,22 @@ TEST_CASE("the same task within its stack ends normally", "[stress][overflow]") 
   REQUIRE(WIFEXITED(child.status));
   REQUIRE(WEXITSTATUS(child.status) == 0);
   REQUIRE(child.err.find("overflowed") == std::string::npos);
+}
+
+TEST_CASE("a task that runs past the bottom of a stack without a guard page is named at its next switch and the process aborts",
+          "[stress][overflow]") {
+  const ChildResult child = run_child("canary");
+  INFO("child stderr: " << child.err);
+#if defined(STACK_OVERFLOW_UNDER_ASAN)
+  // ASan sees the first write into the poisoned frames of the task below and
+  // ends the process itself, before the switch looks at the canary.
+  REQUIRE(child.status != 0);
+  REQUIRE(child.err.find("AddressSanitizer: stack-buffer-underflow") != std::string::npos);
+  REQUIRE(child.err.find("flood_past_the_bottom") != std::string::npos);
+  return;
+#endif
+  REQUIRE(WIFSIGNALED(child.status));
+  REQUIRE(WTERMSIG(child.status) == SIGABRT);
+  REQUIRE(child.err.find("task 'past-the-bottom' overflowed its fiber stack (its stack has no "
+                         "guard page, and its canary was overwritten)") != std::string::npos);
 }
