@@ -239,8 +239,12 @@ void EventLoop::run() {
     iteration_.store(iteration_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     drain_inbox();
     if (!timers_.empty()) fire_timers();
+    // Right after the idle wait ran the reactor, what it made ready runs
+    // first: a poll now would find nothing new (a ping-pong over a socket
+    // would make two reactor calls per hand-over, as many as Asio's own loop
+    // makes per round trip). What the wait left queued runs at the next poll.
     if (Reactor* reactor = reactor_.load(std::memory_order_acquire);
-        reactor && reactor->pending()) {
+        !std::exchange(reactor_waited_, false) && reactor && reactor->pending()) {
       reactor->poll();
     }
     run_ready();
@@ -282,6 +286,7 @@ void EventLoop::idle_wait() {
     sleeping_.store(kInReactor, std::memory_order_seq_cst);
     if (inbox_.empty()) reactor->wait_until(deadline);
     sleeping_.store(kAwake, std::memory_order_relaxed);
+    reactor_waited_ = true;
     return;
   }
   if (spin_until([this] { return !inbox_.empty(); }, deadline)) return;

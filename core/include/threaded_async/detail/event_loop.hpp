@@ -219,6 +219,9 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
   std::size_t live_count_ = 0;
   bool shutting_down_ = false;
   bool stop_when_idle_ = false;
+  // The idle wait has just run the reactor: the next iteration does not poll
+  // it again before its ready items have run (run()).
+  bool reactor_waited_ = false;
 
   // Cross-thread. Each group on cache lines of its own, so that what the loop
   // writes all the time does not evict what threads read on every call.
