@@ -237,7 +237,6 @@ class FiberPool {
     }
   }
 
-  std::size_t usable() const { return usable_; }
   // The bytes of a stack the fiber may use, from its lowest.
   std::size_t usable(bool guarded) const { return guarded ? usable_ : usable_ - kCanaryRoom; }
 
@@ -315,7 +314,6 @@ void set_stack_bounds(const Fiber* running) noexcept {
 
 FiberPool* fiber_pool_create(const FiberPoolOptions& options) { return new FiberPool(options); }
 void fiber_pool_destroy(FiberPool* pool) { delete pool; }
-std::size_t fiber_stack_size(const FiberPool* pool) { return pool->usable(); }
 
 Fiber* fiber_create(FiberPool* pool, FiberEntry entry, void* arg) {
   bool guarded = false;
@@ -338,7 +336,7 @@ Fiber* fiber_create(FiberPool* pool, FiberEntry entry, void* arg) {
 void fiber_destroy(FiberPool* pool, Fiber* fiber) {
   void* stack = fiber->stack;
   const bool guarded = fiber->guarded;
-  sanitizer_destroy(fiber, stack, pool->usable());
+  sanitizer_destroy(fiber, stack, pool->usable(guarded));
   fiber->~Fiber();
   pool->give(stack, guarded);
 }

@@ -100,7 +100,6 @@ class FiberPool {
 
 FiberPool* fiber_pool_create(const FiberPoolOptions& options) { return new FiberPool(options); }
 void fiber_pool_destroy(FiberPool* pool) { delete pool; }
-std::size_t fiber_stack_size(const FiberPool* pool) { return pool->c_stack(); }
 
 Fiber* fiber_create(FiberPool* pool, FiberEntry entry, void* arg) {
   auto* block = static_cast<char*>(pool->take());

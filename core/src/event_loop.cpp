@@ -234,6 +234,7 @@ void EventLoop::thread_body(void* self) {
 }
 
 void EventLoop::run() {
+  bool reactor_waited = false;  // the idle wait just ran the reactor
   for (;;) {
     // Only this thread writes it: a plain store is enough, and cheaper than an atomic add.
     iteration_.store(iteration_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
@@ -244,12 +245,12 @@ void EventLoop::run() {
     // would make two reactor calls per hand-over, as many as Asio's own loop
     // makes per round trip). What the wait left queued runs at the next poll.
     if (Reactor* reactor = reactor_.load(std::memory_order_acquire);
-        !std::exchange(reactor_waited_, false) && reactor && reactor->pending()) {
+        !std::exchange(reactor_waited, false) && reactor && reactor->pending()) {
       reactor->poll();
     }
     run_ready();
     if (stop_when_idle_ && live_count_ == 0 && ready_.empty()) return;
-    if (ready_.empty()) idle_wait();
+    if (ready_.empty()) reactor_waited = idle_wait();
   }
 }
 
@@ -273,7 +274,7 @@ void EventLoop::run_ready() {
   }
 }
 
-void EventLoop::idle_wait() {
+bool EventLoop::idle_wait() {
   // With nothing else to do, the loop wakes the threads noted in its wake
   // relay itself: a head that has not run yet (descheduled, stopped in a
   // debugger) then holds them up only while the loop is busy.
@@ -284,16 +285,17 @@ void EventLoop::idle_wait() {
   if (Reactor* reactor = reactor_.load(std::memory_order_acquire); reactor && reactor->pending()) {
     reactor->prepare_wait();
     sleeping_.store(kInReactor, std::memory_order_seq_cst);
-    if (inbox_.empty()) reactor->wait_until(deadline);
+    const bool waits = inbox_.empty();
+    if (waits) reactor->wait_until(deadline);
     sleeping_.store(kAwake, std::memory_order_relaxed);
-    reactor_waited_ = true;
-    return;
+    return waits;
   }
-  if (spin_until([this] { return !inbox_.empty(); }, deadline)) return;
-  if (Clock::now() >= deadline) return;
+  if (spin_until([this] { return !inbox_.empty(); }, deadline)) return false;
+  if (Clock::now() >= deadline) return false;
   sleeping_.store(kParked, std::memory_order_seq_cst);
   if (inbox_.empty()) parker_.park_until(deadline);
   sleeping_.store(kAwake, std::memory_order_relaxed);
+  return false;
 }
 
 void EventLoop::post(InboxItem* item) {

@@ -178,7 +178,7 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
   void drain_inbox();
   void fire_timers();
   void run_ready();
-  void idle_wait();
+  bool idle_wait();  // true if it waited in the reactor
   void resume(TaskBase* task);
   bool start_fiber(TaskBase* task) noexcept;
   TaskBase* take_successor();
@@ -219,9 +219,6 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
   std::size_t live_count_ = 0;
   bool shutting_down_ = false;
   bool stop_when_idle_ = false;
-  // The idle wait has just run the reactor: the next iteration does not poll
-  // it again before its ready items have run (run()).
-  bool reactor_waited_ = false;
 
   // Cross-thread. Each group on cache lines of its own, so that what the loop
   // writes all the time does not evict what threads read on every call.

@@ -39,7 +39,4 @@ void fiber_release_thread(Fiber* fiber);
 // fiber switches back to `from`.
 void fiber_switch(Fiber* from, Fiber* to);
 
-// Bytes of stack a fiber of this pool may use.
-std::size_t fiber_stack_size(const FiberPool* pool);
-
 }  // namespace threaded_async::detail
