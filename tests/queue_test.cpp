@@ -229,6 +229,46 @@ TEST_CASE("items go thread to task to thread and back (the cookbook's example)",
   REQUIRE_THROWS_AS(task.wait(), ta::CancelledError);
 }
 
+// A task that a thread wakes while the loop has nothing else to do runs on
+// without a round trip through the scheduler (EventLoop::wait_in_place): the
+// loop's timers, calls from threads and cancellation must still get in.
+TEST_CASE("a thread's ping-pong with a task lets timers and calls and cancellation in", "[queue]") {
+  const bool timed = GENERATE(false, true);  // the task's get waits for ever, or has a timeout
+  ta::AsyncRunner runner;
+  ta::Queue<int> in_queue(runner), out_queue(runner);
+  auto worker = runner.create_task(
+      [timed](ta::Queue<int> in, ta::Queue<int> out) {
+        while (true) out.put((timed ? in.get(ta::Timeout(30s)) : in.get()) + 1);
+      },
+      in_queue, out_queue);
+  std::atomic<int> ticks{0};
+  auto ticker = runner.create_task([&ticks] {
+    while (true) {
+      ta::sleep(1ms);
+      ++ticks;
+    }
+  });
+  const auto give_up = std::chrono::steady_clock::now() + 60s;  // a hang, not a speed target
+  int sent = 0;
+  auto round_trip = [&] {
+    in_queue.put_wait(sent);
+    REQUIRE(out_queue.get_wait() == sent + 1);
+    ++sent;
+    REQUIRE(std::chrono::steady_clock::now() < give_up);
+  };
+  while (ticks.load() < 20) round_trip();  // the ticker's timer fires meanwhile
+  int calls = 0;
+  for (int i = 1; i <= 2000; ++i) {
+    round_trip();
+    if (i % 500 == 0) runner.call_in_loop([&calls] { ++calls; });
+  }
+  REQUIRE(calls == 4);
+  worker.cancel();
+  REQUIRE_THROWS_AS(worker.wait(), ta::CancelledError);
+  ticker.cancel();
+  REQUIRE_THROWS_AS(ticker.wait(), ta::CancelledError);
+}
+
 TEST_CASE("nothing is lost or duplicated with several producers and consumers", "[queue]") {
   ta::AsyncRunner runner;
   ta::Queue<int> queue(runner, 4);

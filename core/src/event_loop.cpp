@@ -250,7 +250,8 @@ void EventLoop::run() {
     }
     run_ready();
     if (stop_when_idle_ && live_count_ == 0 && ready_.empty()) return;
-    if (ready_.empty()) reactor_waited = idle_wait();
+    if (ready_.empty()) reactor_waited = idle_wait(idle_spun_);
+    idle_spun_ = false;
   }
 }
 
@@ -274,7 +275,7 @@ void EventLoop::run_ready() {
   }
 }
 
-bool EventLoop::idle_wait() {
+bool EventLoop::idle_wait(bool spun) {
   // With nothing else to do, the loop wakes the threads noted in its wake
   // relay itself: a head that has not run yet (descheduled, stopped in a
   // debugger) then holds them up only while the loop is busy.
@@ -290,7 +291,8 @@ bool EventLoop::idle_wait() {
     sleeping_.store(kAwake, std::memory_order_relaxed);
     return waits;
   }
-  if (spin_until([this] { return !inbox_.empty(); }, deadline)) return false;
+  // A task that suspended in place has just spun (wait_in_place).
+  if (!spun && spin_until([this] { return !inbox_.empty(); }, deadline)) return false;
   if (Clock::now() >= deadline) return false;
   sleeping_.store(kParked, std::memory_order_seq_cst);
   if (inbox_.empty()) parker_.park_until(deadline);
@@ -513,12 +515,55 @@ WaitStatus EventLoop::suspend(Waiter& waiter, Clock::time_point deadline) {
     timers_.arm(&timer, deadline);
   }
   task->waiter_ = &waiter;
-  switch_from_task(task->fiber_, scheduler_fiber_);
+  if (!wait_in_place(task)) hand_on(task);
   task->waiter_ = nullptr;
   timers_.disarm(&timer);
   const WaitStatus status = waiter.status.load(std::memory_order_acquire);
   if (status == WaitStatus::kCancelled && !shutting_down_) task->cancel_pending_ = false;
   return status;
+}
+
+// A task that suspends with nothing else ready waits for its own wake-up in
+// place, spinning on the inbox as the idle loop would (idle_wait): when what
+// arrives is its wake-up alone, it runs on as a new iteration of its own,
+// without the two switches through the scheduler fiber (in WebAssembly each
+// unwinds and rewinds both stacks, and costs more than the rest of a
+// hand-over). False when the scheduler has to run next: anything else in the
+// inbox, a timer due, I/O, threads to wake, leaving, or a spin that ran out.
+bool EventLoop::wait_in_place(TaskBase* task) {
+  if (!ready_.empty() || stop_when_idle_ || shutting_down_ || wake_relay_.head_pending()) {
+    return false;
+  }
+  if (Reactor* reactor = reactor_.load(std::memory_order_acquire); reactor && reactor->pending()) {
+    return false;
+  }
+  const auto deadline = timers_.next_deadline();
+  if (!spin_until([this] { return !inbox_.empty(); }, deadline)) {
+    idle_spun_ = true;  // the scheduler's idle wait does not spin again
+    return false;
+  }
+  if (inbox_.front() != task || inbox_.pop() != task) return false;
+  if (!inbox_.empty() || (deadline != Clock::time_point::max() && Clock::now() >= deadline)) {
+    ready_.push(task);  // what draining the inbox would have done
+    return false;
+  }
+  // What run() and run_ready() would do: an iteration that runs this task alone.
+  iteration_.store(iteration_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  running_since_.store(kUnstamped, std::memory_order_relaxed);
+  return true;
+}
+
+// Switches from a task that suspends or yields to the next ready task
+// directly, when there is one to take (take_successor), else to the scheduler.
+void EventLoop::hand_on(TaskBase* task) {
+  if (TaskBase* next = take_successor()) {
+    if (next == task) return;  // alone in the batch: it runs on
+    tls_task = next;
+    running_task_.store(next, std::memory_order_release);
+    switch_from_task(task->fiber_, next->fiber_);
+  } else {
+    switch_from_task(task->fiber_, scheduler_fiber_);
+  }
 }
 
 void EventLoop::sleep_until(Clock::time_point deadline) {
@@ -537,15 +582,7 @@ void EventLoop::yield_task(TaskBase* task) {
   LibraryCode library;
   deliver_cancellation(*task);
   ready_.push(task);
-  if (TaskBase* next = take_successor()) {
-    if (next != task) {  // else it was alone in the batch: it runs on
-      tls_task = next;
-      running_task_.store(next, std::memory_order_release);
-      switch_from_task(task->fiber_, next->fiber_);
-    }
-  } else {
-    switch_from_task(task->fiber_, scheduler_fiber_);
-  }
+  hand_on(task);
   deliver_cancellation(*task);
 }
 

@@ -55,9 +55,15 @@ class Timeout {
     return is_runner_default() ? fallback : *this;
   }
 
-  // The absolute deadline, counted from `now`; Clock::time_point::max() for ever.
-  // A runner default that was not resolved counts as for ever.
-  Clock::time_point deadline(Clock::time_point now = Clock::now()) const noexcept {
+  // The absolute deadline, counted from now; Clock::time_point::max() for ever,
+  // without reading the clock (in WebAssembly a read costs about as much as a
+  // hand-over between threads). A runner default that was not resolved counts
+  // as for ever.
+  Clock::time_point deadline() const noexcept {
+    return kind_ == Kind::kDuration ? deadline(Clock::now()) : Clock::time_point::max();
+  }
+  // The same, counted from `now`.
+  Clock::time_point deadline(Clock::time_point now) const noexcept {
     if (kind_ != Kind::kDuration) return Clock::time_point::max();
     if (duration_ > Clock::time_point::max() - now) return Clock::time_point::max();
     return now + duration_;

@@ -178,7 +178,9 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
   void drain_inbox();
   void fire_timers();
   void run_ready();
-  bool idle_wait();  // true if it waited in the reactor
+  bool idle_wait(bool spun);  // true if it waited in the reactor; `spun`: skip the spin
+  bool wait_in_place(TaskBase* task);
+  void hand_on(TaskBase* task);
   void resume(TaskBase* task);
   bool start_fiber(TaskBase* task) noexcept;
   TaskBase* take_successor();
@@ -219,6 +221,7 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
   std::size_t live_count_ = 0;
   bool shutting_down_ = false;
   bool stop_when_idle_ = false;
+  bool idle_spun_ = false;  // a task's wait_in_place just spun on the inbox in vain
 
   // Cross-thread. Each group on cache lines of its own, so that what the loop
   // writes all the time does not evict what threads read on every call.

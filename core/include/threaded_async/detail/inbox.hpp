@@ -37,6 +37,14 @@ class Inbox {
            head_.load(std::memory_order_seq_cst) == &stub_;
   }
 
+  // Loop thread only. The oldest item, left in the inbox, or nullptr if none
+  // is ready yet. pop() may still return nullptr for it while a later push is
+  // mid-way.
+  InboxItem* front() const noexcept {
+    if (tail_ != &stub_) return tail_;
+    return stub_.inbox_next.load(std::memory_order_acquire);
+  }
+
   // Loop thread only. Returns the oldest item, or nullptr if none is ready yet.
   InboxItem* pop() noexcept {
     InboxItem* tail = tail_;
