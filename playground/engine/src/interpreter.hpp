@@ -4,6 +4,12 @@
 // real tasks on the runners' loops; handler bodies run on the server's thread
 // inside process(). Everything shared between them (globals, output, trace,
 // counters) is guarded here.
+//
+// interpreter.cpp runs the main program and the task, thread and handler
+// bodies; run_steps.cpp runs blocks, control flow, try and the runners'
+// scopes; run_library_steps.cpp the steps that call the library; evaluate.cpp
+// evaluates expressions; run_limits.cpp keeps the run's bounds and timeouts,
+// run_trace.cpp its output and trace, run_errors.cpp its errors.
 #pragma once
 
 #include <atomic>
@@ -22,6 +28,15 @@
 #include "program.hpp"
 
 namespace playground {
+
+// The name the trace gives the calling thread when it is not in a task.
+extern thread_local const char* tl_thread;
+// A timeout of `s` seconds.
+ta::Timeout seconds_timeout(double s);
+// "1, 'a', None": the values' reprs, for the trace's calls.
+std::string join_repr(const std::vector<Value>& values);
+// The first LimitError among an ExceptionGroup's members, if any.
+std::exception_ptr limit_member(const std::exception_ptr& error);
 
 // Where a body runs and what it can see.
 struct Frame {
@@ -48,25 +63,32 @@ class Run : public std::enable_shared_from_this<Run> {
                   const std::vector<std::shared_ptr<RunnerHandle>>& runners);
 
  private:
+  using Clock = std::chrono::steady_clock;
   enum class Flow { kNext, kBreak, kContinue, kReturn };
 
+  // Steps (run_steps.cpp).
   Flow exec_block(const Block& block, Frame& frame);
   Flow exec_step(const Step& step, Frame& frame);
   Flow exec(const Step& step, Frame& frame);
   Flow exec_try(const Step& step, Frame& frame);
   void exec_with_runner(const Step& step, Frame& frame);
+  // The steps that call the library (run_library_steps.cpp).
+  Flow exec_library(const Step& step, Frame& frame);
+
+  // Expressions (evaluate.cpp).
   Value eval(const Expr& expr, Frame& frame);
   Value arith(const Expr& expr, const Value& a, const Value& b);
   bool compare(const Expr& expr, const Value& a, const Value& b);
 
-  // Variables.
+  // Variables and runners (interpreter.cpp).
   Value lookup(const std::string& name, const Frame& frame, const std::string& path);
   void assign(const std::string& name, Value value, Frame& frame);
   template <class H>
   std::shared_ptr<H> handle_of(const std::string& name, Frame& frame, const std::string& path,
                                const char* kind);
+  RunnerHandle& current_runner(Frame& frame, const std::string& path);
 
-  // Timeouts: nullopt = the runner's default.
+  // Timeouts (run_limits.cpp): nullopt = the runner's default.
   std::optional<ta::Timeout> timeout_of(const Step& step, Frame& frame);
   // A thread-side timeout bounded by what is left of the run's wall time;
   // `clamped` says whether the bound replaced it.
@@ -74,22 +96,21 @@ class Run : public std::enable_shared_from_this<Run> {
   // The runner's call_in_loop_timeout, the default of thread-side waits on its primitives.
   static ta::Timeout default_timeout(RunnerHandle& runner);
   double seconds_of(const Value& value, const std::string& path, const char* what);
-  RunnerHandle& current_runner(Frame& frame, const std::string& path);
   [[noreturn]] void wall_time_exceeded(const std::string& path);
 
-  // Bounds.
+  // Bounds (run_limits.cpp).
   void count_step(const std::string& path);
   void check_abort(const std::string& path);
   [[noreturn]] void limit(const std::string& path, const std::string& message);
   std::string check_string(std::string s, const std::string& path);
 
-  // Errors.
+  // Errors (run_errors.cpp).
   Value error_value(const std::exception_ptr& error);
   bool matches(const std::exception_ptr& error, const std::vector<std::string>& types);
   [[noreturn]] void raise(const std::string& type, const std::string& message,
                           const std::string& path);
 
-  // Output.
+  // Output (run_trace.cpp).
   void print(const std::string& line, const std::string& path);
   void trace(const char* event, std::string detail);
   // The step the calling thread or task runs, for the trace's paths: set on
