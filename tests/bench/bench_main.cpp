@@ -17,9 +17,10 @@
 // reports their ratios to native; --wasm-bundle records the size of the
 // browser bundle's .wasm (wasm_bundle_bytes).
 // Memory and idle figures come from child processes (--child ...), so that
-// what earlier benchmarks allocated does not count. --busy also measures the
-// cross-thread hand-overs, the library's and the peers', on a busy machine: in
-// a child at normal priority beside one spinning thread per core.
+// what earlier benchmarks allocated does not count; so do Boost.Fiber's, so
+// that a hang inside it can be killed and run again (guarded_child_figure). --busy also measures
+// the cross-thread hand-overs, the library's and the peers', on a busy machine: in a child at
+// normal priority beside one spinning thread per core.
 #include <sched.h>
 #include <unistd.h>
 
