@@ -346,6 +346,16 @@ class PosixLoopThread final : public LoopThread {
     return ForceOutcome::kUnwound;
   }
 
+  bool take_forced_stop() noexcept override {
+    Shared& shared = *shared_;
+    if (shared.mode.load() != Mode::kForce || !shared.may_unwind.load() || shared.given_up.load() ||
+        shared.stop_in_progress.load()) {
+      return false;
+    }
+    shared.unwinding.store(true);  // as ta_forced_stop_now's throw would
+    return true;
+  }
+
   std::vector<std::string> sample_stack(Clock::duration timeout) override {
     std::lock_guard<std::mutex> signalling(signal_mutex_);
     Shared& shared = *shared_;

@@ -26,7 +26,11 @@ struct WaitTimer final : Timer {
 
 void EventLoop::deliver_cancellation(TaskBase& task) {
   if (!task.cancel_pending_) return;
-  if (!shutting_down_) task.cancel_pending_ = false;
+  if (!shutting_down_) {
+    task.cancel_pending_ = false;
+  } else if (thread_->take_forced_stop()) {
+    throw ForcedThreadShutdown();  // a task that swallows its cancellation and yields on
+  }
   throw CancelledError();
 }
 

@@ -53,6 +53,15 @@ class LoopThread {
   // thread is gone, or `deadline` passed (kFailed). `may_unwind` false: the
   // stack is abandoned, never unwound.
   virtual ForceOutcome force_stop(Clock::time_point deadline, bool may_unwind) = 0;
+  // Called by the loop thread at a point where the library may throw into a
+  // task (a cancellation point) while the loop shuts down: true if a forced
+  // stop that may unwind is under way, which then counts as taken (force_stop
+  // returns kUnwound) and the caller throws ForcedThreadShutdown. Tasks that
+  // swallow their cancellation and keep yielding spend nearly all their time
+  // in the library, where the stop's signals cannot take them; this takes
+  // them at once instead. False where a stop takes the thread by other means
+  // (WebAssembly terminates the worker). Never blocks.
+  virtual bool take_forced_stop() noexcept { return false; }
   // Samples the stack of the thread's running code now: one line per frame,
   // innermost first ("spin_forever() +0x1c in ./app"). Blocks for at most
   // `timeout`; empty if the thread did not answer or the platform cannot tell.
