@@ -60,8 +60,7 @@ struct Options {
   std::string wasm_js;
   std::string wasm_bundle;  // the demo's .wasm
   std::string only;         // run only the metrics whose name starts with this
-  std::string self;
-  bool busy = false;  // also measure on a busy machine
+  bool busy = false;        // also measure on a busy machine
   bool wanted(const std::string& metric) const { return metric.rfind(only, 0) == 0; }
 };
 
@@ -192,11 +191,16 @@ double need(const std::map<std::string, double>& values, const std::string& key,
   return it->second;
 }
 
+std::string g_self;  // this very binary, quoted for a shell (main_() sets it)
+
+// The command that runs this binary as a child process: --child `args`.
+std::string child_command(const std::string& args) { return g_self + " --child " + args; }
+
 // Median of `reps` runs of a child process's figure.
-Figure child_figure(const Options& o, const std::string& args, const std::string& key, int reps) {
+Figure child_figure(const std::string& args, const std::string& key, int reps) {
   std::vector<double> samples;
   for (int r = 0; r < reps; ++r) {
-    samples.push_back(need(run_reporting(o.self + " --child " + args), key, args));
+    samples.push_back(need(run_reporting(child_command(args)), key, args));
   }
   return summarize(samples);
 }
@@ -209,11 +213,10 @@ Figure child_figure(const Options& o, const std::string& args, const std::string
 // a hang there costs a rerun instead of hanging the suite, or make test's smoke run.
 constexpr int kHangSeconds = 120;
 constexpr int kAttempts = 3;
-std::string g_self;  // this binary, quoted for a shell (main() sets it)
 
 Figure guarded_child_figure(const std::string& args) {
   const std::string command =
-      "timeout -s KILL " + std::to_string(kHangSeconds) + " " + g_self + " --child " + args;
+      "timeout -s KILL " + std::to_string(kHangSeconds) + " " + child_command(args);
   for (int attempt = 1;; ++attempt) {
     try {
       const auto values = run_reporting(command);
@@ -560,8 +563,7 @@ void run_suite(const Options& o, Results& results) {
   if (o.wanted("echo_rss_per_connection_kib")) {
     const std::string args = "echo_rss " + std::to_string(connections(1000));
     record(results, "echo_rss_per_connection_kib", "threaded_async",
-           child_figure(o, args, "echo_rss_per_connection_kib", plan.smoke ? 1 : 3),
-           "KiB/connection");
+           child_figure(args, "echo_rss_per_connection_kib", plan.smoke ? 1 : 3), "KiB/connection");
   }
 #endif
 
@@ -606,7 +608,7 @@ void run_suite(const Options& o, Results& results) {
   const std::string hundred_k = plan.smoke ? "suspended 1000" : "suspended 100000";
   const std::string million = plan.smoke ? "suspended 2000" : "suspended 1000000";
   auto child = [&](const std::string& args, const std::string& key, int reps) {
-    return [&o, args, key, reps] { return child_figure(o, args, key, reps); };
+    return [args, key, reps] { return child_figure(args, key, reps); };
   };
   measure("rss_per_task_kib", "threaded_async", "KiB/task",
           child(hundred_k, "rss_per_task_kib", child_reps));
@@ -626,7 +628,7 @@ void run_suite(const Options& o, Results& results) {
     // A quarter of the sizes: every hand-over is a sleep and a wake-up here.
     const std::string args = "busy " + std::to_string(plan.scale / 4) + " " +
                              std::to_string(std::min(plan.repetitions, 5));
-    for (const auto& [key, value] : run_reporting(o.self + " --child " + args)) {
+    for (const auto& [key, value] : run_reporting(child_command(args))) {
       const auto dot = key.find('.');
       if (dot == std::string::npos) continue;
       record(results, key.substr(0, dot), key.substr(dot + 1), Figure{value, value, value},
@@ -793,8 +795,7 @@ int main_(int argc, char** argv) {
   char path[4096];
   const ssize_t len = ::readlink("/proc/self/exe", path, sizeof path - 1);
   if (len <= 0) throw BenchError("cannot find this program's path in /proc/self/exe");
-  o.self = "'" + std::string(path, static_cast<std::size_t>(len)) + "'";
-  g_self = o.self;
+  g_self = "'" + std::string(path, static_cast<std::size_t>(len)) + "'";
   bool realtime = false;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
