@@ -213,6 +213,42 @@ TEST_CASE("tasks that go on yielding to each other are forced down", "[stuck_loo
   REQUIRE(b.cancelled());
 }
 
+// Tasks that swallow the CancelledError of their waits and wait on: each such
+// wait ends cancelled at once during the shutdown, so the loop spends its time
+// in the library. Each is taken at a wait once a stop is under way.
+TEST_CASE("tasks that swallow cancelled waits and wait on are forced down",
+          "[stuck_loop][native-only]") {
+  std::atomic<bool> go_on{true};
+  ta::AsyncRunner runner(quick_exit("waiters"));
+  ta::Queue<int> queue(runner);
+  auto sleeper = runner.create_task([&go_on] {
+    while (go_on.load(std::memory_order_relaxed)) {
+      try {
+        ta::sleep(10ms);
+      } catch (const ta::CancelledError&) {
+      }
+    }
+  });
+  auto getter = runner.create_task([&go_on, queue]() mutable {
+    while (go_on.load(std::memory_order_relaxed)) {
+      try {
+        queue.get();
+      } catch (const ta::CancelledError&) {
+      }
+    }
+  });
+  runner.wait_for_next_eventloop_iteration();
+  std::thread stopper([&go_on] {
+    std::this_thread::sleep_for(1500ms);  // well after the stop: exit_timeout and its window
+    go_on = false;
+  });
+  runner.close();
+  stopper.join();
+  REQUIRE(runner.shutdown_type() == ta::ShutdownType::FORCE_STOPPED);
+  REQUIRE(sleeper.cancelled());
+  REQUIRE(getter.cancelled());
+}
+
 TEST_CASE("a stuck runner leaves other runners untouched", "[stuck_loop]") {
   ta::AsyncRunner healthy(quick_exit("healthy"));
   ta::Queue<int> queue(healthy);

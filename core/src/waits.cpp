@@ -34,6 +34,11 @@ void EventLoop::deliver_cancellation(TaskBase& task) {
   throw CancelledError();
 }
 
+void EventLoop::forced_stop_point() {
+  // A task that swallows its cancellation and waits on is taken at its next wait.
+  if (shutting_down_ && thread_->take_forced_stop()) throw ForcedThreadShutdown();
+}
+
 WaitStatus EventLoop::suspend(Waiter& waiter, Clock::time_point deadline) {
   LibraryCode library;
   TaskBase* task = tls_task;
@@ -131,7 +136,10 @@ void EventLoop::hand_on(TaskBase* task) {
 void EventLoop::sleep_until(Clock::time_point deadline) {
   Waiter waiter;
   waiter.task = tls_task;
-  if (suspend(waiter, deadline) == WaitStatus::kCancelled) throw CancelledError();
+  if (suspend(waiter, deadline) == WaitStatus::kCancelled) {
+    forced_stop_point();
+    throw CancelledError();
+  }
 }
 
 void EventLoop::yield_now() {
@@ -164,6 +172,8 @@ WaitStatus EventLoop::wait(std::unique_lock<WaitLock>& lock, WaitList& list, Wai
     if (status == WaitStatus::kNotified) return status;
     lock_spinning(lock);
     list.remove(&waiter);
+    // The caller's lock is released as this unwinds, as when it throws CancelledError.
+    if (status == WaitStatus::kCancelled) task->loop().forced_stop_point();
     return status;
   }
   list.push_back(&waiter);

@@ -134,6 +134,9 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
   static void yield_now();
   // Throws CancelledError if the current task has a cancellation to deliver.
   void deliver_cancellation(TaskBase& task);
+  // A task's wait ended cancelled: during a forced stop that wants the task,
+  // throws ForcedThreadShutdown (the caller then throws CancelledError).
+  void forced_stop_point();
 
   // --- Thread-side calls into the loop --------------------------------------
   // Runs `fn` on the loop thread and blocks until it returned; rethrows what it threw.
