@@ -37,6 +37,17 @@ struct Unwound {
   ~Unwound() { ++*count; }
 };
 
+// Closes `runner` while its tasks go on until `go_on` turns false, well after
+// the stop (exit_timeout and its window).
+void close_while_going_on(ta::AsyncRunner& runner, std::atomic<bool>& go_on) {
+  std::thread stopper([&go_on] {
+    std::this_thread::sleep_for(1500ms);
+    go_on = false;
+  });
+  runner.close();
+  stopper.join();
+}
+
 // Blocks until `flag` is set (by a task that is about to get stuck).
 void await_flag(const std::atomic<bool>& flag) {
   while (!flag.load()) std::this_thread::sleep_for(1ms);
@@ -198,12 +209,7 @@ TEST_CASE("tasks that go on yielding to each other are forced down", "[stuck_loo
   auto a = runner.create_task(yield_on);
   auto b = runner.create_task(yield_on);
   runner.wait_for_next_eventloop_iteration();
-  std::thread stopper([&go_on] {
-    std::this_thread::sleep_for(1500ms);  // well after the stop: exit_timeout and its window
-    go_on = false;
-  });
-  runner.close();
-  stopper.join();
+  close_while_going_on(runner, go_on);
   REQUIRE(runner.shutdown_type() == ta::ShutdownType::FORCE_STOPPED);
   REQUIRE(a.done());
   REQUIRE(b.done());
@@ -238,12 +244,7 @@ TEST_CASE("tasks that swallow cancelled waits and wait on are forced down",
     }
   });
   runner.wait_for_next_eventloop_iteration();
-  std::thread stopper([&go_on] {
-    std::this_thread::sleep_for(1500ms);  // well after the stop: exit_timeout and its window
-    go_on = false;
-  });
-  runner.close();
-  stopper.join();
+  close_while_going_on(runner, go_on);
   REQUIRE(runner.shutdown_type() == ta::ShutdownType::FORCE_STOPPED);
   REQUIRE(sleeper.cancelled());
   REQUIRE(getter.cancelled());

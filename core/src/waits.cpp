@@ -28,14 +28,14 @@ void EventLoop::deliver_cancellation(TaskBase& task) {
   if (!task.cancel_pending_) return;
   if (!shutting_down_) {
     task.cancel_pending_ = false;
-  } else if (thread_->take_forced_stop()) {
-    throw ForcedThreadShutdown();  // a task that swallows its cancellation and yields on
+  } else {
+    forced_stop_point();  // a task that swallows its cancellation and yields on
   }
   throw CancelledError();
 }
 
 void EventLoop::forced_stop_point() {
-  // A task that swallows its cancellation and waits on is taken at its next wait.
+  // A task that swallows its cancellation and waits or yields on is taken at the next.
   if (shutting_down_ && thread_->take_forced_stop()) throw ForcedThreadShutdown();
 }
 
