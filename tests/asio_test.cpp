@@ -457,6 +457,40 @@ TEST_CASE("1000 connections on one runner", "[native-only]") {
 }
 
 // Native only: WebAssembly has no sockets for Asio's reactor to wait on.
+// A task that swallows the CancelledError of its Asio waits and waits on: during
+// the shutdown each wait ends cancelled at once, so the loop spends its time in
+// the library and in Asio. It is taken at one of those waits once a stop is
+// under way, as at a cancelled wait of the library's own.
+TEST_CASE("a task that swallows cancelled Asio waits and waits on is forced down",
+          "[native-only]") {
+  ta::RunnerOptions options;
+  options.exit_timeout = 200ms;
+  options.name = "asio-waiter";
+  options.report_forced_stop = false;
+  std::atomic<bool> go_on{true};
+  ta::AsyncRunner runner(options);
+  auto waiter = runner.create_task([&go_on] {
+    asio::steady_timer timer(ta::asio_executor());
+    while (go_on.load(std::memory_order_relaxed)) {
+      try {
+        timer.expires_after(10ms);
+        timer.async_wait(ta::use_task);
+      } catch (const ta::CancelledError&) {
+      }
+    }
+  });
+  runner.wait_for_next_eventloop_iteration();
+  // The task goes on until well after the stop (exit_timeout and its window).
+  std::thread stopper([&go_on] {
+    std::this_thread::sleep_for(1500ms);
+    go_on = false;
+  });
+  runner.close();
+  stopper.join();
+  REQUIRE(runner.shutdown_type() == ta::ShutdownType::FORCE_STOPPED);
+  REQUIRE(waiter.cancelled());
+}
+
 TEST_CASE("a task that only yields does not keep I/O completions from the loop", "[native-only]") {
   ta::AsyncRunner runner;
   auto task = runner.create_task([] {

@@ -68,6 +68,7 @@ void AsioOperation::await(Clock::time_point deadline, Timeout timeout) {
     throw EventLoopTimeoutError("use_task.within(" + timeout.describe() +
                                 "): the operation did not complete in time and was cancelled");
   }
+  loop_.forced_stop_point();  // a task that swallows its cancellation and waits on
   throw CancelledError();
 }
 

@@ -59,9 +59,20 @@ struct Options {
   std::string out;
   std::string wasm_js;
   std::string wasm_bundle;  // the demo's .wasm
-  std::string only;         // run only the metrics whose name starts with this
-  bool busy = false;        // also measure on a busy machine
-  bool wanted(const std::string& metric) const { return metric.rfind(only, 0) == 0; }
+  // Run only the metrics whose name starts with this. "METRIC/IMPL,IMPL...": of
+  // the cross-thread figures and the Python original, only these implementations.
+  std::string only;
+  bool busy = false;  // also measure on a busy machine
+  bool wanted(const std::string& metric) const {
+    return metric.rfind(only.substr(0, only.find('/')), 0) == 0;
+  }
+  bool wanted(const std::string& metric, const std::string& impl) const {
+    const std::size_t slash = only.find('/');
+    if (!wanted(metric)) return false;
+    if (slash == std::string::npos) return true;
+    const std::string list = "," + only.substr(slash + 1) + ",";
+    return list.find("," + impl + ",") != std::string::npos;
+  }
 };
 
 // The figures as a tree, in the order they were measured: results[metric][implementation]
@@ -490,7 +501,9 @@ void run_suite(const Options& o, Results& results) {
   std::vector<std::vector<Figure>> by_round(std::size(kCrossThread));
   for (int r = 0; r < rounds; ++r) {
     for (std::size_t i = 0; i < std::size(kCrossThread); ++i) {
-      if (o.wanted(kCrossThread[i].metric)) by_round[i].push_back(kCrossThread[i].fn(round_plan));
+      if (o.wanted(kCrossThread[i].metric, kCrossThread[i].impl)) {
+        by_round[i].push_back(kCrossThread[i].fn(round_plan));
+      }
     }
   }
   for (std::size_t i = 0; i < std::size(kCrossThread); ++i) {
@@ -498,7 +511,10 @@ void run_suite(const Options& o, Results& results) {
     record(results, kCrossThread[i].metric, kCrossThread[i].impl, of_rounds(by_round[i]),
            round_trip);
   }
-  if (o.wanted("queue_pingpong_us") || o.wanted("task_roundtrip_us")) python_original(o, results);
+  if (o.wanted("queue_pingpong_us", "python_original") ||
+      o.wanted("task_roundtrip_us", "python_original")) {
+    python_original(o, results);
+  }
   measure("fiber_switch_ns", "threaded_async", "ns/switch", in_plan(task_switch));
   measure("fiber_switch_ns", "boost_context_raw", "ns/switch", in_plan(boost_context_switch));
   measure("spawn_per_s", "threaded_async", "tasks/s", in_plan(spawn_rate));
