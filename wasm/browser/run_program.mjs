@@ -27,8 +27,13 @@ try {
   page.on('console', (message) => {
     if (message.type() === 'error') console.error(message.text());
   });
-  // The benchmarks take minutes in a browser on a busy machine.
-  await page.waitForFunction(() => window.programExit !== undefined, null, { timeout: 900000 });
+  // The benchmarks take minutes in a browser on a busy machine. Polled on a
+  // timer: Playwright's default polls on every animation frame, which keeps the
+  // renderer making frames on the cores the program's threads spin on (the
+  // Chromium ping-pong's median of 14 runs 12.8 µs that way, 8.7 µs so;
+  // docs/performance.md).
+  await page.waitForFunction(() => window.programExit !== undefined, null,
+                             { polling: 250, timeout: 900000 });
   for (const line of await page.evaluate(() => window.programLines)) console.log(line);
   code = await page.evaluate(() => window.programExit);
 } finally {
