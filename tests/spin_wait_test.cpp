@@ -96,3 +96,34 @@ TEST_CASE("a long probe that sees its answer makes the thread spin again", "[spi
     CHECK(wait_unanswered().looks > 1);
   });
 }
+
+TEST_CASE("a thread learns how many looks make a round between two clock reads", "[spin]") {
+  on_fresh_thread([] {
+    // Looks that cost 300 ns each: 32 of them are far more than a round, so
+    // the thread halves its looks per round, down to the least.
+    const auto slow_look = [] {
+      const auto until = Clock::now() + std::chrono::nanoseconds(300);
+      while (Clock::now() < until) {
+      }
+      return false;
+    };
+    detail::spin_until(slow_look, Clock::time_point::max());
+    CHECK(detail::tls_looks_per_round == detail::kMinLooks);
+  });
+  on_fresh_thread([] {
+    // Looks that cost what a pause costs here: after a full spin a round takes
+    // about kRoundFor, or the looks are at a bound.
+    const Unanswered u = wait_unanswered();
+    const unsigned looks = detail::tls_looks_per_round;
+    const double look_ns = std::chrono::duration<double, std::nano>(u.spun).count() / u.looks;
+    const double round_ns = look_ns * looks;
+    const double target_ns = std::chrono::duration<double, std::nano>(detail::kRoundFor).count();
+    INFO("looks per round " << looks << ", a look " << look_ns << " ns");
+    CHECK(looks >= detail::kMinLooks);
+    CHECK(looks <= detail::kMaxLooks);
+    if (looks != detail::kMinLooks && looks != detail::kMaxLooks) {
+      CHECK(round_ns > target_ns / 8);
+      CHECK(round_ns < target_ns * 8);
+    }
+  });
+}

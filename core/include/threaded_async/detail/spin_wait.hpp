@@ -36,11 +36,22 @@ inline constexpr std::chrono::microseconds kMinSpin{2};
 inline constexpr unsigned kProbeEvery = 32;
 inline constexpr unsigned kLongProbeEvery = 32;
 
+// A spin reads the clock once a round of looks, and each thread learns how
+// many looks make a round of about kRoundFor: natively a look pauses and a
+// round of 32 takes about that, in WebAssembly a look costs a few nanoseconds
+// (no pause instruction) and a clock read (a call out to JavaScript) as much
+// as a hand-over, so a fixed 32 looks spent more on the clock than on the
+// looks. Within [kMinLooks, kMaxLooks].
+inline constexpr std::chrono::nanoseconds kRoundFor{1000};
+inline constexpr unsigned kMinLooks = 16;
+inline constexpr unsigned kMaxLooks = 4096;
+
 // This thread's current spin budget (zero: it does not spin), its waits since
-// the last probe, and its probes since the last long one.
+// the last probe, its probes since the last long one, and its looks per round.
 inline thread_local Clock::duration tls_spin_budget = kSpinFor;
 inline thread_local unsigned tls_waits_since_probe = 0;
 inline thread_local unsigned tls_probes_since_long = 0;
+inline thread_local unsigned tls_looks_per_round = 32;
 
 // Spins until `done()` is true, this thread's spin budget has passed, or
 // `deadline` is reached. Returns done().
@@ -63,8 +74,10 @@ bool spin_until(Done&& done, Clock::time_point deadline) {
   // come sooner, and in WebAssembly a read costs about as much as a hand-over.
   Clock::time_point budget_end = Clock::time_point::max();
   Clock::time_point stop = Clock::time_point::max();
+  Clock::time_point last_read{};
   for (;;) {
-    for (int i = 0; i < 32; ++i) {
+    const unsigned looks = tls_looks_per_round;
+    for (unsigned i = 0; i < looks; ++i) {
       cpu_relax();
       if (done()) {
         tls_spin_budget = std::min<Clock::duration>(budget * 2, kSpinFor);
@@ -75,7 +88,15 @@ bool spin_until(Done&& done, Clock::time_point deadline) {
     if (budget_end == Clock::time_point::max()) {
       budget_end = now + budget;
       stop = std::min(deadline, budget_end);
+    } else {  // a whole round lies between this read and the last
+      const auto round = now - last_read;
+      if (round < kRoundFor / 2 && looks < kMaxLooks) {
+        tls_looks_per_round = looks * 2;
+      } else if (round > kRoundFor * 2 && looks > kMinLooks) {
+        tls_looks_per_round = looks / 2;
+      }
     }
+    last_read = now;
     if (now >= stop) {
       if (now >= budget_end) {
         // A probe that ran out leaves the thread not spinning.
