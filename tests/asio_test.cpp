@@ -456,11 +456,11 @@ TEST_CASE("1000 connections on one runner", "[native-only]") {
   CHECK(total == static_cast<long>(kConnections) * (kConnections - 1) / 2);
 }
 
-// Native only: WebAssembly has no sockets for Asio's reactor to wait on.
 // A task that swallows the CancelledError of its Asio waits and waits on: during
 // the shutdown each wait ends cancelled at once, so the loop spends its time in
 // the library and in Asio. It is taken at one of those waits once a stop is
-// under way, as at a cancelled wait of the library's own.
+// under way, as at a cancelled wait of the library's own. Native only: in
+// WebAssembly a forced stop terminates the worker (docs/stuck_loops.md).
 TEST_CASE("a task that swallows cancelled Asio waits and waits on is forced down",
           "[native-only]") {
   ta::RunnerOptions options;
@@ -491,6 +491,7 @@ TEST_CASE("a task that swallows cancelled Asio waits and waits on is forced down
   REQUIRE(waiter.cancelled());
 }
 
+// Native only: WebAssembly has no sockets for Asio's reactor to wait on.
 TEST_CASE("a task that only yields does not keep I/O completions from the loop", "[native-only]") {
   ta::AsyncRunner runner;
   auto task = runner.create_task([] {
