@@ -47,7 +47,6 @@ TSAN_SKIP := $(TSAN_SKIP)|^stuck code inside a catch-all try block is abandoned
 TSAN_SKIP := $(TSAN_SKIP)|^the forced-stop report and the watchdog show the stuck code|^the forced-stop report names
 TSAN_SKIP := $(TSAN_SKIP)|^tasks that go on yielding to each other are forced down
 TSAN_SKIP := $(TSAN_SKIP)|^tasks that swallow cancelled waits and wait on are forced down
-TSAN_SKIP := $(TSAN_SKIP)|^asio.a task that swallows cancelled Asio waits and waits on is forced down
 # TSan's interceptors and its deferred signals are runtime code to the forced
 # stop: inside them it finds no safe moment (a stop in a read ends
 # FAILED_FORCE_STOPPED under TSan), and TSan does not survive being unwound
