@@ -21,6 +21,14 @@ static_assert(sizeof(FutexWord) == sizeof(std::uint32_t) && FutexWord::is_always
 // caller: only a wake, a changed word or the deadline end the wait.
 constexpr double kSliceMs = 100;
 
+// With the native 50 us, a partner's wake-up through Atomics.notify often
+// outlasted the spin: one late answer then left both sides asleep, every
+// hand-over a sleep and a wake-up (a ping-pong round trip, two of them, took 16 to
+// 77 us under Node instead of 1 to 3), until a long probe found them again.
+// With 200 us the ping-pong and task round trip stay on the spinning path
+// (docs/performance.md, "The spin outlasts a wake-up in WebAssembly").
+const Clock::duration kSpinFor = std::chrono::microseconds(200);
+
 void futex_wait(FutexWord& word, std::uint32_t expected, Clock::time_point deadline) noexcept {
   for (;;) {
     double slice_ms = kSliceMs;

@@ -27,4 +27,10 @@ void futex_wait(FutexWord& word, std::uint32_t expected, Clock::time_point deadl
 // wake a thread that may return as soon as it sees the new value.
 void futex_wake_one(FutexWord* word) noexcept;
 
+// The longest a waiter spins before it sleeps in futex_wait (detail/spin_wait.hpp):
+// long enough to see an answer that comes after the other side has slept and
+// been woken, which costs more in WebAssembly, where Atomics.notify reaches a
+// waiting worker through the JavaScript engine, than a Linux futex wake-up.
+extern const Clock::duration kSpinFor;
+
 }  // namespace threaded_async::detail

@@ -1,23 +1,25 @@
 // Brief spinning before a thread goes to sleep: most hand-overs between a
-// thread and the loop complete within a few microseconds, and spinning for
-// them costs far less than a sleep and a wake-up.
+// thread and the loop complete within a few microseconds, and spinning for them
+// costs far less than a sleep and a wake-up.
 //
-// Spinning only pays while the other side is running on another core. When
-// the cores are oversubscribed, the other side is often descheduled and a
-// spinner only burns the time it needs, so each thread learns how long its
-// spins should be: a spin that ends in time doubles the next budget (up to
-// kSpinFor), a spin that runs out quarters it, and below kMinSpin the thread
-// stops spinning, except for one probe spin of kMinSpin every kProbeEvery
-// waits, so that it learns when spinning pays again. A short probe succeeds
-// only while the other side spins too: when both sides have stopped spinning
-// (after a slow start, say), every hand-over waits for a wake-up and no short
-// probe can see an answer in time. So every kLongProbeEvery-th probe spins for
-// the full kSpinFor, long enough to see the other side wake and answer.
+// Spinning only pays while the other side is running on another core. When the
+// cores are oversubscribed, the other side is often descheduled and a spinner
+// only burns the time it needs, so each thread learns how long its spins should
+// be: a spin that ends in time doubles the next budget (up to kSpinFor, the
+// target's: detail/futex.hpp), a spin that runs out quarters it, and below
+// kMinSpin the thread stops spinning, except for one probe spin of kMinSpin
+// every kProbeEvery waits, so that it learns when spinning pays again. A short
+// probe succeeds only while the other side spins too: when both sides have
+// stopped spinning (after a slow start, say), every hand-over waits for a
+// wake-up and no short probe can see an answer in time. So every
+// kLongProbeEvery-th probe spins for the full kSpinFor, long enough to see the
+// other side wake and answer.
 #pragma once
 
 #include <algorithm>
 #include <chrono>
 
+#include "threaded_async/detail/futex.hpp"
 #include "threaded_async/timeout.hpp"
 
 namespace threaded_async::detail {
@@ -30,8 +32,7 @@ inline void cpu_relax() noexcept {
 #endif
 }
 
-// The longest and the shortest a waiter spins before it sleeps.
-inline constexpr std::chrono::microseconds kSpinFor{50};
+// The shortest a waiter spins before it sleeps (the longest is kSpinFor).
 inline constexpr std::chrono::microseconds kMinSpin{2};
 inline constexpr unsigned kProbeEvery = 32;
 inline constexpr unsigned kLongProbeEvery = 32;
@@ -46,19 +47,23 @@ inline constexpr std::chrono::nanoseconds kRoundFor{1000};
 inline constexpr unsigned kMinLooks = 16;
 inline constexpr unsigned kMaxLooks = 4096;
 
-// This thread's current spin budget (zero: it does not spin), its waits since
-// the last probe, its probes since the last long one, and its looks per round.
-inline thread_local Clock::duration tls_spin_budget = kSpinFor;
+// This thread's current spin budget (zero: it does not spin; max(): it has not
+// waited yet, the full kSpinFor), its waits since the last probe, its probes
+// since the last long one, and its looks per round.
+inline thread_local Clock::duration tls_spin_budget = Clock::duration::max();
 inline thread_local unsigned tls_waits_since_probe = 0;
 inline thread_local unsigned tls_probes_since_long = 0;
 inline thread_local unsigned tls_looks_per_round = 32;
+
+// How long this thread's next spin may last, unless it is a probe.
+inline Clock::duration spin_budget() noexcept { return std::min(tls_spin_budget, kSpinFor); }
 
 // Spins until `done()` is true, this thread's spin budget has passed, or
 // `deadline` is reached. Returns done().
 template <class Done>
 bool spin_until(Done&& done, Clock::time_point deadline) {
   if (done()) return true;
-  Clock::duration budget = tls_spin_budget;
+  Clock::duration budget = spin_budget();
   const bool probe = budget == Clock::duration::zero();
   if (probe) {
     if (++tls_waits_since_probe < kProbeEvery) return false;
