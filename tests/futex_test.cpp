@@ -80,6 +80,16 @@ TEST_CASE("Parker: unpark from another thread wakes a parked thread", "[futex]")
 // the give-up deadline) ends its sleep. Started and settled by the constructor:
 // it waits until the thread runs (starting one can take long in WebAssembly on
 // a busy machine), then long enough for it to be asleep.
+//
+// In WebAssembly futex_wait sleeps in slices of 100 ms (wasm/futex_emscripten.cpp),
+// and a wake that comes between two slices, the word unchanged, is lost: the
+// library's wakers always change the word first, these tests do not. With a
+// settle of 100 ms, and the lock held for as long again, the wakes came within
+// a millisecond of a slice's end, and in one run of the wasm suite one was lost (the
+// sleeper slept on until its give-up deadline). So the wakes come half a slice
+// away from the slices' ends.
+constexpr auto kOffSlice = 150ms;
+
 struct OneSleep {
   detail::FutexWord word{0};
   std::atomic<bool> running{false};
@@ -91,7 +101,7 @@ struct OneSleep {
   }};
   OneSleep() {
     while (!running) std::this_thread::sleep_for(1ms);
-    std::this_thread::sleep_for(kSettle);
+    std::this_thread::sleep_for(kOffSlice);
   }
   ~OneSleep() {
     if (sleeper.joinable()) {
@@ -112,8 +122,8 @@ TEST_CASE("WaitLock: a wake decided under the lock happens when the lock is let 
   {
     std::lock_guard<detail::WaitLock> guard(lock);
     detail::WaitLock::wake_one(&one.word);
-    std::this_thread::sleep_for(kSettle);
-    CHECK_FALSE(one.woke);  // still asleep: the wake waits for the unlock
+    std::this_thread::sleep_for(kSettle);  // a whole slice: the wake stays off the slices' ends
+    CHECK_FALSE(one.woke);                 // still asleep: the wake waits for the unlock
   }
   CHECK(one.woken_since(Clock::now()));
 }
