@@ -15,7 +15,7 @@ static_assert(sizeof(FutexWord) == sizeof(std::uint32_t) && FutexWord::is_always
               "futex words must be plain 32-bit words");
 
 // The figure the spin has had since it came in (docs/performance.md).
-const Clock::duration kSpinFor = std::chrono::microseconds(50);
+constinit const Clock::duration kSpinFor = std::chrono::microseconds(50);
 
 void futex_wait(FutexWord& word, std::uint32_t expected, Clock::time_point deadline) noexcept {
   timespec at{};

@@ -30,7 +30,7 @@ constexpr double kSliceMs = 100;
 // 77 us under Node instead of 1 to 3), until a long probe found them again.
 // With 200 us the ping-pong and task round trip stay on the spinning path
 // (docs/performance.md, "The spin outlasts a wake-up in WebAssembly").
-const Clock::duration kSpinFor = std::chrono::microseconds(200);
+constinit const Clock::duration kSpinFor = std::chrono::microseconds(200);
 
 void futex_wait(FutexWord& word, std::uint32_t expected, Clock::time_point deadline) noexcept {
   for (;;) {

@@ -31,6 +31,7 @@ void futex_wake_one(FutexWord* word) noexcept;
 // long enough to see an answer that comes after the other side has slept and
 // been woken, which costs more in WebAssembly, where Atomics.notify reaches a
 // waiting worker through the JavaScript engine, than a Linux futex wake-up.
+// Each target defines it constinit, so a wait in a static initializer sees it.
 extern const Clock::duration kSpinFor;
 
 }  // namespace threaded_async::detail
