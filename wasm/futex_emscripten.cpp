@@ -18,10 +18,10 @@ static_assert(sizeof(FutexWord) == sizeof(std::uint32_t) && FutexWord::is_always
 // (musl's __timedwait) do: the page's test of Stop, which terminates the
 // engine's worker, failed 2 of 5 runs while threads slept in one unbounded
 // Atomics.wait, and passed every run since. The slices are not seen by the
-// caller: only a wake, a changed word or the deadline end the wait. But a wake
-// that comes between two slices while the word still holds `expected` is lost;
-// the library's wakers change the word before they wake, so the next slice
-// returns at once (tests/futex_test.cpp times its bare wakes off the slices).
+// caller: only a wake, a changed word or the deadline end the wait. A wake that
+// comes between two slices is lost, as futex.hpp allows: the waker has changed
+// the word, so the next slice returns at once (tests/futex_test.cpp, whose bare
+// wakes do not change it, times them off the slices).
 constexpr double kSliceMs = 100;
 
 // With the native 50 us, a partner's wake-up through Atomics.notify often

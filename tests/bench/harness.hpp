@@ -33,6 +33,8 @@ struct Plan {
   int repetitions = 7;  // measured runs; the median is reported
   double scale = 1.0;   // multiplies every benchmark's operation count
   bool smoke = false;   // tiny sizes, to check that everything still works
+  // per_op's warm-up runs go on at least this long (the WebAssembly build's: wasm_main.cpp).
+  Clock::duration warm_up{};
   std::size_t ops(std::size_t full) const {
     const auto n = static_cast<std::size_t>(static_cast<double>(full) * scale);
     return std::max<std::size_t>(n, 1);
@@ -57,12 +59,16 @@ inline Figure summarize(std::vector<double> samples) {
   return f;
 }
 
-// Runs `timed(ops)` once to warm up, then plan.repetitions times; each run
-// returns its elapsed time. Returns the cost of one operation in `Unit`.
+// Runs `timed` on a tenth of `ops` to warm up (again until plan.warm_up has
+// passed), then on `ops` plan.repetitions times; each run returns its elapsed
+// time. Returns the cost of one operation in `Unit`.
 template <class Unit>
 Figure per_op(const Plan& plan, std::size_t ops,
               const std::function<Clock::duration(std::size_t)>& timed) {
-  timed(std::max<std::size_t>(ops / 10, 1));
+  const auto warm_until = Clock::now() + plan.warm_up;
+  do {
+    timed(std::max<std::size_t>(ops / 10, 1));
+  } while (Clock::now() < warm_until);
   std::vector<double> samples;
   for (int r = 0; r < plan.repetitions; ++r) {
     const auto elapsed = timed(ops);

@@ -6,41 +6,28 @@
 
 #include "library_bench.hpp"
 
-namespace {
-
-// V8 runs a module's code first as baseline code (Liftoff) and compiles its hot
-// functions again, optimized, on background threads. Until that is done a
-// ping-pong took 10 to 26 us here instead of 1 to 2, under Node and in Chromium
-// alike, for about the first second (docs/performance.md, "Warmed up before
-// they are measured"): with only a tenth of a repetition to warm up, the
-// median of five took some of those in, and the runs differed by up to 4x.
-// Each benchmark runs for kWarmUp before it is measured.
-constexpr auto kWarmUp = std::chrono::seconds(2);
-
-template <class Benchmark>
-void warm_up(Benchmark benchmark, bench::Plan plan) {
-  plan.repetitions = 1;
-  const auto until = bench::Clock::now() + kWarmUp;
-  while (bench::Clock::now() < until) benchmark(plan);
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
   bench::Plan plan;
   plan.repetitions = 9;
   plan.scale = 0.1;  // a tenth of the native sizes: Node's runs are slower
+  // V8 runs a module's code first as baseline code (Liftoff) and compiles its
+  // hot functions again, optimized, on background threads. Until that is done
+  // a ping-pong took 10 to 26 us here instead of 1 to 2, under Node and in
+  // Chromium alike, for about the first second (docs/performance.md, "Warmed
+  // up before they are measured"): with only a tenth of a repetition to warm
+  // up, the median of five took some of those in, and the runs differed by up
+  // to 4x. So each benchmark warms up for 2 s before it is measured.
+  plan.warm_up = std::chrono::seconds(2);
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--smoke") == 0) {
       plan.smoke = true;
       plan.repetitions = 1;
       plan.scale = 0.001;
+      plan.warm_up = {};
     }
   }
   try {
-    if (!plan.smoke) warm_up(bench::queue_pingpong, plan);
     std::printf("queue_pingpong_us %.6f\n", bench::queue_pingpong(plan).median);
-    if (!plan.smoke) warm_up(bench::task_roundtrip, plan);
     std::printf("task_roundtrip_us %.6f\n", bench::task_roundtrip(plan).median);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "threaded_async_bench_wasm: %s\n", e.what());

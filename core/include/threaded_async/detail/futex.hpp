@@ -24,7 +24,10 @@ void futex_wait(FutexWord& word, std::uint32_t expected, Clock::time_point deadl
 
 // Wakes one thread blocked in futex_wait on `word`. Only the address is used,
 // never the memory: the word's owner may already have gone, which lets a waker
-// wake a thread that may return as soon as it sees the new value.
+// wake a thread that may return as soon as it sees the new value. Change the
+// word first: a wake that finds no thread asleep on it (one not yet asleep,
+// or in WebAssembly one between two of its slices) is lost, and then only the
+// changed word makes the next futex_wait return.
 void futex_wake_one(FutexWord* word) noexcept;
 
 // The longest a waiter spins before it sleeps in futex_wait (detail/spin_wait.hpp):
