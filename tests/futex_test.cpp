@@ -7,6 +7,7 @@
 #include <threaded_async/detail/futex.hpp>
 #include <threaded_async/detail/parker.hpp>
 #include <threaded_async/detail/wait_lock.hpp>
+#include <vector>
 
 namespace detail = threaded_async::detail;
 using namespace std::chrono_literals;
@@ -133,4 +134,54 @@ TEST_CASE("WaitLock: without a lock held, a wake happens at once", "[futex]") {
   const auto start = Clock::now();
   detail::WaitLock::wake_one(&one.word);
   CHECK(one.woken_since(start));
+}
+
+TEST_CASE("WaitLock: a thread that finds it held sleeps and gets it when it is let go", "[futex]") {
+  detail::WaitLock lock;
+  std::atomic<bool> started{false};
+  std::atomic<bool> taken{false};
+  lock.lock();
+  std::thread waiter([&] {
+    started = true;
+    lock.lock();  // held for longer than the spin: this thread sleeps on the word
+    taken = true;
+    lock.unlock();
+  });
+  while (!started) std::this_thread::sleep_for(1ms);
+  std::this_thread::sleep_for(kOffSlice);
+  CHECK_FALSE(taken);  // excluded while the lock is held
+  CHECK_FALSE(lock.try_lock());
+  const auto start = Clock::now();
+  lock.unlock();  // wakes the sleeper
+  waiter.join();
+  CHECK(taken);
+  CHECK(Clock::now() - start < kHang / 2);
+  CHECK(lock.try_lock());  // let go by the waiter
+  lock.unlock();
+  CHECK_FALSE(detail::WaitLock::held_by_this_thread());
+}
+
+TEST_CASE("WaitLock: threads that contend for it take it one at a time", "[futex]") {
+  detail::WaitLock lock;
+  constexpr int kThreads = 4;
+  constexpr int kRounds = 20000;
+  long counter = 0;  // not atomic: only the lock keeps the increments whole
+  int inside = 0;
+  std::atomic<int> overlaps{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kRounds; ++i) {
+        std::lock_guard<detail::WaitLock> guard(lock);
+        if (++inside != 1) ++overlaps;
+        ++counter;
+        // Now and then held long enough that the others sleep on it.
+        if ((i + t) % 2000 == 0) std::this_thread::sleep_for(200us);
+        --inside;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  CHECK(overlaps == 0);
+  CHECK(counter == long{kThreads} * kRounds);
 }

@@ -170,7 +170,7 @@ WaitStatus EventLoop::wait(std::unique_lock<WaitLock>& lock, WaitList& list, Wai
     const WaitStatus status = task->loop().suspend(waiter, deadline);
     // A notifier unlinked the waiter and was done with it before it queued the task.
     if (status == WaitStatus::kNotified) return status;
-    lock_spinning(lock);
+    lock.lock();
     list.remove(&waiter);
     // The caller's lock is released as this unwinds, as when it throws CancelledError.
     if (status == WaitStatus::kCancelled) task->loop().forced_stop_point();
@@ -205,7 +205,7 @@ WaitStatus EventLoop::wait_thread(std::unique_lock<WaitLock>& lock, Waiter& wait
     drain_if_head(parking);
     return WaitStatus::kNotified;
   }
-  lock_spinning(lock);     // a notifier holds this lock while it touches the waiter
+  lock.lock();             // a notifier holds this lock while it touches the waiter
   drain_if_head(parking);  // handed over while it was giving up
   if (waiter.status.load(std::memory_order_acquire) == WaitStatus::kWaiting) {
     waiter.claim(stopped() ? WaitStatus::kCancelled : WaitStatus::kTimedOut);

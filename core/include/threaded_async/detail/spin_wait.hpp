@@ -112,17 +112,4 @@ bool spin_until(Done&& done, Clock::time_point deadline) {
   }
 }
 
-// Takes `lock`, trying a few hundred times before it blocks. Right after a
-// hand-over the other side still holds a primitive's lock for a few
-// instructions, and a contended std::mutex would put this thread to sleep at
-// once: a wake-up of microseconds for a wait of nanoseconds.
-template <class Lock>
-void lock_spinning(Lock& lock) {
-  for (int i = 0; i < 256; ++i) {
-    if (lock.try_lock()) return;
-    cpu_relax();
-  }
-  lock.lock();
-}
-
 }  // namespace threaded_async::detail

@@ -8,11 +8,20 @@
 // item, the loop given work) are collected, and made when it releases the
 // last WaitLock it holds. Nothing suspends or blocks while holding one: waits
 // release the lock first.
+//
+// The lock itself is a word of its own (free, held, held with sleepers) that a
+// thread that finds it held watches for a few hundred looks before it sleeps
+// on it (a futex): a primitive's lock is held for a few instructions, and in a
+// hand-over the other side is often still inside it. A std::mutex put that
+// thread to sleep at once, and had its holder make a futex wake on the way
+// out: a sleep and a wake-up of microseconds for a wait of nanoseconds.
 #pragma once
 
-#include <mutex>
+#include <atomic>
+#include <cstdint>
 
 #include "threaded_async/detail/futex.hpp"
+#include "threaded_async/detail/spin_wait.hpp"
 
 namespace threaded_async::detail {
 
@@ -23,18 +32,26 @@ class WaitLock {
   // a forced stop reads it (held_by_this_thread) to keep out of them.
   void lock() {
     ++tls_held_;
-    mutex_.lock();
+    std::uint32_t expected = kFree;
+    if (!word_.compare_exchange_strong(expected, kHeld, std::memory_order_acquire,
+                                       std::memory_order_relaxed)) {
+      lock_contended();
+    }
   }
   // Never blocks.
   bool try_lock() {
     ++tls_held_;
-    if (mutex_.try_lock()) return true;
+    std::uint32_t expected = kFree;
+    if (word_.compare_exchange_strong(expected, kHeld, std::memory_order_acquire,
+                                      std::memory_order_relaxed)) {
+      return true;
+    }
     --tls_held_;
     return false;
   }
   // Makes the wakes collected meanwhile if this was the last WaitLock held.
   void unlock() {
-    mutex_.unlock();
+    if (word_.exchange(kFree, std::memory_order_release) == kContended) futex_wake_one(&word_);
     if (--tls_held_ == 0 && tls_pending_count_ != 0) flush();
   }
 
@@ -53,7 +70,29 @@ class WaitLock {
   }
 
  private:
+  static constexpr std::uint32_t kFree = 0;
+  static constexpr std::uint32_t kHeld = 1;
+  static constexpr std::uint32_t kContended = 2;  // held, and a thread may sleep on the word
+  // How many times a thread that finds the lock held looks at it before it sleeps.
+  static constexpr int kSpinLooks = 256;
   static constexpr int kMaxPending = 16;  // more are woken at once
+
+  // Watches the word until it is free, then takes it; sleeps on it after
+  // kSpinLooks looks. A thread that has slept takes the lock as kContended,
+  // so that its unlock wakes the next sleeper, if any.
+  void lock_contended() noexcept {
+    for (int i = 0; i < kSpinLooks; ++i) {
+      cpu_relax();
+      std::uint32_t w = word_.load(std::memory_order_relaxed);
+      if (w == kFree && word_.compare_exchange_weak(w, kHeld, std::memory_order_acquire,
+                                                    std::memory_order_relaxed)) {
+        return;
+      }
+    }
+    while (word_.exchange(kContended, std::memory_order_acquire) != kFree) {
+      futex_wait(word_, kContended, Clock::time_point::max());
+    }
+  }
   static void flush() noexcept {
     const int n = tls_pending_count_;
     tls_pending_count_ = 0;
@@ -64,7 +103,7 @@ class WaitLock {
   static inline thread_local int tls_pending_count_ = 0;
   static inline thread_local FutexWord* tls_pending_[kMaxPending];
 
-  std::mutex mutex_;
+  FutexWord word_{kFree};
 };
 
 }  // namespace threaded_async::detail
