@@ -24,6 +24,13 @@ void Waiter::wake() noexcept {
     FutexWord* word = &parking->word;
     EventLoop* loop = parking->loop;
     if (loop != nullptr && loop->on_loop_thread()) {
+      // A thread still spinning needs no wake-up, and is not made the relay's
+      // head: that would send the relay's line to its core and back.
+      std::uint32_t spinning = ThreadParking::kSpinning;
+      if (word->compare_exchange_strong(spinning, ThreadParking::kDone,
+                                        std::memory_order_seq_cst)) {
+        return;
+      }
       // The loop thread: a thread it woke before, which has not run yet, may
       // wake this one for it (detail/wake_relay.hpp).
       WakeRelay& relay = loop->wake_relay();
