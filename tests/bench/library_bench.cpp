@@ -156,44 +156,48 @@ Figure contention(const Plan& plan, int producers) {
   return per_second(cost);
 }
 
-Figure scaling_spawn(const Plan& plan, std::size_t count) {
+Figure scaling_spawn(const Plan& plan, std::size_t count, double& first_run) {
   ta::AsyncRunner runner;
-  return per_op<Micros>(plan, count,
-                        [&](std::size_t ops) { return spawn_and_finish(runner, ops); });
+  return per_op<Micros>(
+      plan, count, [&](std::size_t ops) { return spawn_and_finish(runner, ops); }, &first_run);
 }
 
-Figure scaling_timer(const Plan& plan, std::size_t count) {
+Figure scaling_timer(const Plan& plan, std::size_t count, double& first_run) {
   ta::AsyncRunner runner;
   // The first deadline falls after the last task has gone to sleep, so that
   // all `count` timers are pending at once: `count` times what a task took to
   // start and sleep in the previous run, and half as much again.
   double start_ns_per_task = 5000;
-  return per_op<Micros>(plan, count, [&](std::size_t ops) {
-    return runner.run([ops, &start_ns_per_task] {
-      TimerRun run;
-      run.woke.reserve(ops);
-      std::vector<ta::BackgroundTask<void>> tasks;
-      tasks.reserve(ops);
-      const auto start = Clock::now();
-      const auto first_deadline = start + std::chrono::nanoseconds(static_cast<long>(
-                                              1.5 * start_ns_per_task * static_cast<double>(ops)));
-      run.next_deadline = first_deadline;
-      for (std::size_t i = 0; i < ops; ++i)
-        tasks.push_back(ta::create_task(timer_sleeper, &run, i));
-      for (auto& t : tasks) t.result();
-      const auto end = Clock::now();
-      check(run.woke.size() == ops, "every timer task woke once");
-      check(std::is_sorted(run.woke.begin(), run.woke.end()) &&
-                std::adjacent_find(run.woke.begin(), run.woke.end()) == run.woke.end(),
-            "timer tasks wake in the order of their deadlines");
-      const auto asleep = run.last_slept - start;
-      start_ns_per_task =
-          std::chrono::duration<double, std::nano>(asleep).count() / static_cast<double>(ops);
-      // Leave out the loop's idle wait for the first deadline, if it had one.
-      const auto idle = std::max(first_deadline - run.last_slept, Clock::duration::zero());
-      return end - start - idle;
-    });
-  });
+  return per_op<Micros>(
+      plan, count,
+      [&](std::size_t ops) {
+        return runner.run([ops, &start_ns_per_task] {
+          TimerRun run;
+          run.woke.reserve(ops);
+          std::vector<ta::BackgroundTask<void>> tasks;
+          tasks.reserve(ops);
+          const auto start = Clock::now();
+          const auto first_deadline =
+              start + std::chrono::nanoseconds(
+                          static_cast<long>(1.5 * start_ns_per_task * static_cast<double>(ops)));
+          run.next_deadline = first_deadline;
+          for (std::size_t i = 0; i < ops; ++i)
+            tasks.push_back(ta::create_task(timer_sleeper, &run, i));
+          for (auto& t : tasks) t.result();
+          const auto end = Clock::now();
+          check(run.woke.size() == ops, "every timer task woke once");
+          check(std::is_sorted(run.woke.begin(), run.woke.end()) &&
+                    std::adjacent_find(run.woke.begin(), run.woke.end()) == run.woke.end(),
+                "timer tasks wake in the order of their deadlines");
+          const auto asleep = run.last_slept - start;
+          start_ns_per_task =
+              std::chrono::duration<double, std::nano>(asleep).count() / static_cast<double>(ops);
+          // Leave out the loop's idle wait for the first deadline, if it had one.
+          const auto idle = std::max(first_deadline - run.last_slept, Clock::duration::zero());
+          return end - start - idle;
+        });
+      },
+      &first_run);
 }
 
 }  // namespace bench

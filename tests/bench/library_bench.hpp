@@ -31,14 +31,17 @@ Figure spawn_rate(const Plan& plan);
 // all. Items per second.
 Figure contention(const Plan& plan, int producers);
 // A task starts `count` trivial tasks and waits for them all, on a runner with
-// default options. Microseconds per task.
-Figure scaling_spawn(const Plan& plan, std::size_t count);
+// default options. Microseconds per task, of the runs after the first at
+// `count`; `first_run` gets that first run's (per_op): the one that meets
+// memory the process has not used yet.
+Figure scaling_spawn(const Plan& plan, std::size_t count, double& first_run);
 // `count` tasks each sleep until a deadline of its own, one nanosecond after
 // the previous task's, and record that they woke; checks that they woke in
 // the order of their deadlines (BenchError if not). Microseconds per task of
 // the loop's busy time: from the first create_task until the last task slept,
 // and from the first deadline until the last task woke (the wait between the
-// two, in which the loop idles, is left out).
-Figure scaling_timer(const Plan& plan, std::size_t count);
+// two, in which the loop idles, is left out). The runs and `first_run` as
+// for scaling_spawn.
+Figure scaling_timer(const Plan& plan, std::size_t count, double& first_run);
 
 }  // namespace bench
