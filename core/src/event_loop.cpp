@@ -327,13 +327,32 @@ void EventLoop::register_task(TaskBase* task) {
   ++live_count_;
 }
 
+namespace {
+// The task's body, and only it, is the task's own code (tls_library_depth 0):
+// back in the library as soon as the body returns or an exception leaves it.
+// A forced stop's exception is caught by task_entry below, and its handler is
+// the library's: a second stop taken there (one that came in while the first
+// stop's exception was still unwinding through a slow cleanup, and landed once
+// __cxa_begin_catch had counted the exception caught) threw past task_entry's
+// handlers and ended the process in std::terminate.
+struct TaskBody {
+  TaskBody() noexcept { tls_library_depth = 0; }
+  ~TaskBody() { tls_library_depth = 1; }
+  TaskBody(const TaskBody&) = delete;
+  TaskBody& operator=(const TaskBody&) = delete;
+};
+}  // namespace
+
 void task_entry(void* arg) {
-  tls_library_depth = 0;  // the task's own; the fiber that started it had its own
+  tls_library_depth = 1;  // the task's own depth (the fiber that started it had its own)
   auto* task = static_cast<TaskBase*>(arg);
   EventLoop& loop = task->loop();
   try {
     if (task->cancel_pending_) throw CancelledError();
-    task->run_body();
+    {
+      TaskBody body;
+      task->run_body();
+    }
     task->outcome_ = Outcome::kResult;
   } catch (const CancelledError&) {
     task->outcome_ = Outcome::kCancelled;
@@ -344,7 +363,6 @@ void task_entry(void* arg) {
     task->outcome_ = Outcome::kError;
   }
   task->finished_ = true;
-  tls_library_depth = 1;  // the task's code is over: no forced stop from here on
   fiber_switch(task->fiber_, loop.scheduler_fiber_);
 }
 
