@@ -115,7 +115,7 @@ void force_down_repeatedly(Stuck stuck, After after, bool unwinds) {
     if (unwinds) REQUIRE(destroyed == round + 1);
     after();
     process_carries_on();
-    REQUIRE(thread_count() == threads_before);
+    REQUIRE(thread_count_settled(threads_before) == threads_before);
   }
 }
 

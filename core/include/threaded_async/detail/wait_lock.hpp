@@ -32,20 +32,12 @@ class WaitLock {
   // a forced stop reads it (held_by_this_thread) to keep out of them.
   void lock() {
     ++tls_held_;
-    std::uint32_t expected = kFree;
-    if (!word_.compare_exchange_strong(expected, kHeld, std::memory_order_acquire,
-                                       std::memory_order_relaxed)) {
-      lock_contended();
-    }
+    if (!take_if_free()) lock_contended();
   }
   // Never blocks.
   bool try_lock() {
     ++tls_held_;
-    std::uint32_t expected = kFree;
-    if (word_.compare_exchange_strong(expected, kHeld, std::memory_order_acquire,
-                                      std::memory_order_relaxed)) {
-      return true;
-    }
+    if (take_if_free()) return true;
     --tls_held_;
     return false;
   }
@@ -77,6 +69,12 @@ class WaitLock {
   static constexpr int kSpinLooks = 256;
   static constexpr int kMaxPending = 16;  // more are woken at once
 
+  // Takes the lock if it is free, at once. Never blocks.
+  bool take_if_free() noexcept {
+    std::uint32_t expected = kFree;
+    return word_.compare_exchange_strong(expected, kHeld, std::memory_order_acquire,
+                                         std::memory_order_relaxed);
+  }
   // Watches the word until it is free, then takes it; sleeps on it after
   // kSpinLooks looks. A thread that has slept takes the lock as kContended,
   // so that its unlock wakes the next sleeper, if any.
