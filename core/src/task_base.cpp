@@ -1,6 +1,8 @@
 // TaskBase: a task's outcome and the waits on it.
 #include "threaded_async/detail/task_base.hpp"
 
+#include <charconv>
+
 #include "threaded_async/detail/event_loop.hpp"
 #include "threaded_async/errors.hpp"
 
@@ -15,8 +17,20 @@ struct CancelRequest final : InboxItem {
   }
 };
 
+namespace {
+// "task-<sequence>", written in place: a short string, built without the
+// temporaries (and the copy that inserts the prefix) of "task-" + std::to_string.
+std::string default_task_name(std::uint64_t sequence) {
+  char text[32] = "task-";
+  const auto end = std::to_chars(text + 5, text + sizeof text, sequence).ptr;
+  return std::string(text, end);
+}
+}  // namespace
+
 TaskBase::TaskBase(std::shared_ptr<EventLoop> loop, std::string name, std::uint64_t sequence)
-    : loop_(std::move(loop)), name_(std::move(name)), sequence_(sequence) {
+    : loop_(std::move(loop)),
+      name_(name.empty() ? default_task_name(sequence) : std::move(name)),
+      sequence_(sequence) {
   is_task = true;
 }
 

@@ -145,7 +145,6 @@ auto spawn(EventLoop& loop, std::string name, F&& f, Args&&... args) {
     using T = TaskResult<F, Args...>;
     loop.check_running("create_task");
     const auto sequence = loop.next_task_sequence();
-    if (name.empty()) name = "task-" + std::to_string(sequence);
     auto* task = new Task<T, std::decay_t<F>, std::decay_t<Args>...>(
         loop.shared_from_this(), std::move(name), sequence, std::forward<F>(f),
         std::forward<Args>(args)...);

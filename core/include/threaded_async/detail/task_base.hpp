@@ -23,6 +23,7 @@ enum class Outcome : std::uint8_t { kPending, kResult, kError, kCancelled };
 
 class TaskBase : public InboxItem, public ReadyItem {
  public:
+  // An empty name gives the task "task-<sequence>".
   TaskBase(std::shared_ptr<EventLoop> loop, std::string name, std::uint64_t sequence);
   TaskBase(const TaskBase&) = delete;
   TaskBase& operator=(const TaskBase&) = delete;
