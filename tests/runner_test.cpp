@@ -103,6 +103,11 @@ TEST_CASE("create_task passes copies of its arguments and names the task", "[run
   REQUIRE(named.wait() == "worker");
   REQUIRE(task.name().rfind("task-", 0) == 0);
   REQUIRE(task.wait() == "abc7" + task.name());
+  // Default names count up: "task-<n>", then "task-<n + 2>" (the named task took n + 1).
+  const auto number = [](const std::string& name) { return std::stoull(name.substr(5)); };
+  auto later = runner.create_task([] {});
+  REQUIRE(later.name() == "task-" + std::to_string(number(task.name()) + 2));
+  later.wait();
 }
 
 TEST_CASE("create_task accepts move-only arguments", "[runner]") {
