@@ -1,6 +1,7 @@
 # The native backend: Boost.Context fibers and POSIX threads.
 find_package(Boost 1.74 REQUIRED COMPONENTS context)
 target_sources(threaded_async PRIVATE
+  ${CMAKE_CURRENT_LIST_DIR}/clock_posix.cpp
   ${CMAKE_CURRENT_LIST_DIR}/fiber_boost_context.cpp
   ${CMAKE_CURRENT_LIST_DIR}/fiber_switch_x86_64.S
   ${CMAKE_CURRENT_LIST_DIR}/futex_linux.cpp

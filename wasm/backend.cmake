@@ -2,6 +2,7 @@
 # Workers), built with Debian's Emscripten 3.1.6 (docs/wasm.md).
 # The root CMakeLists.txt includes this file when configured with emcmake.
 target_sources(threaded_async PRIVATE
+  ${CMAKE_CURRENT_LIST_DIR}/clock_emscripten.cpp
   ${CMAKE_CURRENT_LIST_DIR}/fiber_emscripten.cpp
   ${CMAKE_CURRENT_LIST_DIR}/futex_emscripten.cpp
   ${CMAKE_CURRENT_LIST_DIR}/loop_thread_emscripten.cpp)

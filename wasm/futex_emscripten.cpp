@@ -2,12 +2,20 @@
 // Atomics.notify). Emscripten takes a relative timeout in milliseconds. The
 // heap never shrinks, so waking by the address of a word whose owner has gone
 // touches valid memory.
-#include <emscripten/threading.h>
-
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 
+#include "threaded_async/detail/clock.hpp"
 #include "threaded_async/detail/futex.hpp"
+
+// Emscripten's <emscripten/threading.h> declares them without saying that they
+// cannot throw: declared here noexcept, each is one plain call rather than one
+// through an invoke_ trampoline in JavaScript (see wasm/clock_emscripten.cpp).
+extern "C" {
+int emscripten_futex_wait(volatile void* addr, std::uint32_t value, double max_wait_ms) noexcept;
+int emscripten_futex_wake(volatile void* addr, int count) noexcept;
+}
 
 namespace threaded_async::detail {
 
@@ -36,7 +44,7 @@ void futex_wait(FutexWord& word, std::uint32_t expected, Clock::time_point deadl
   for (;;) {
     double slice_ms = kSliceMs;
     if (deadline != Clock::time_point::max()) {
-      const auto left = deadline - Clock::now();
+      const auto left = deadline - clock_now();
       if (left <= Clock::duration::zero()) return;
       slice_ms = std::min(kSliceMs, std::chrono::duration<double, std::milli>(left).count());
     }

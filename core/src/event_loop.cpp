@@ -3,14 +3,13 @@
 // forced-down loop: loop_shutdown.cpp.
 #include "threaded_async/detail/event_loop.hpp"
 
-#include <time.h>
-
 #include <cstdio>
 #include <exception>
 #include <string>
 #include <utility>
 
 #include "loop_context.hpp"
+#include "threaded_async/detail/clock.hpp"
 #include "threaded_async/detail/spin_wait.hpp"
 #include "threaded_async/detail/watchdog.hpp"
 #include "threaded_async/errors.hpp"
@@ -19,20 +18,9 @@ namespace threaded_async::detail {
 namespace {
 
 // Clock ticks now, for running_since_ (stuck reports, read as "at least this
-// long"). A coarse clock where there is one: it lags by at most a scheduler
-// tick but costs a few nanoseconds instead of tens, once per batch of ready
-// items that the scheduler starts.
-std::int64_t batch_start_ticks() noexcept {
-#if defined(CLOCK_MONOTONIC_COARSE)
-  timespec ts;
-  if (::clock_gettime(CLOCK_MONOTONIC_COARSE, &ts) == 0) {
-    return std::chrono::duration_cast<Clock::duration>(std::chrono::seconds(ts.tv_sec) +
-                                                       std::chrono::nanoseconds(ts.tv_nsec))
-        .count();
-  }
-#endif
-  return Clock::now().time_since_epoch().count();
-}
+// long"), once per batch of ready items that the scheduler starts: the coarse
+// clock (detail/clock.hpp).
+std::int64_t batch_start_ticks() noexcept { return clock_now_coarse().time_since_epoch().count(); }
 
 }  // namespace
 
@@ -114,7 +102,7 @@ const char* EventLoop::current_task_name_for_report() noexcept {
   return tls_task != nullptr ? tls_task->name().c_str() : nullptr;
 }
 
-void EventLoop::check_thread_side(const char* what, const char* instead) const {
+void EventLoop::refuse_thread_side(const char* what, const char* instead) const {
   if (!platform_may_block()) {
     throw WouldDeadlockError(std::string(what) +
                              " would block the browser's main thread (runner '" + options_.name +
@@ -122,28 +110,21 @@ void EventLoop::check_thread_side(const char* what, const char* instead) const {
                              "by linking with -sPROXY_TO_PTHREAD so that main() runs on a "
                              "pthread, or from a std::thread");
   }
-  if (on_loop_thread()) {
-    throw WouldDeadlockError(std::string(what) + " was called on the loop thread of runner '" +
-                             options_.name + "', where it would wait for itself for ever; " +
-                             "inside a task use " + instead + " instead");
-  }
+  throw WouldDeadlockError(std::string(what) + " was called on the loop thread of runner '" +
+                           options_.name + "', where it would wait for itself for ever; " +
+                           "inside a task use " + instead + " instead");
 }
 
-void EventLoop::check_running(const char* what) const {
-  if (stopped()) {
-    throw RunnerStoppedError(std::string(what) + ": runner '" + options_.name +
-                             "' has stopped; create the primitive on a running runner");
-  }
+void EventLoop::refuse_stopped(const char* what) const {
+  throw RunnerStoppedError(std::string(what) + ": runner '" + options_.name +
+                           "' has stopped; create the primitive on a running runner");
 }
 
-TaskBase& EventLoop::require_task(const char* what, const char* instead) {
-  if (tls_task == nullptr) {
-    throw NotInTaskError(std::string(what) +
-                         " can only be called inside a task (a function started with "
-                         "create_task); from a plain thread use " +
-                         instead + " instead");
-  }
-  return *tls_task;
+void EventLoop::refuse_outside_task(const char* what, const char* instead) {
+  throw NotInTaskError(std::string(what) +
+                       " can only be called inside a task (a function started with "
+                       "create_task); from a plain thread use " +
+                       instead + " instead");
 }
 
 Clock::time_point EventLoop::stamp_batch() noexcept {
@@ -152,7 +133,7 @@ Clock::time_point EventLoop::stamp_batch() noexcept {
   // stamped already, as it mostly is.
   std::int64_t since = running_since_.load(std::memory_order_relaxed);
   if (since == kUnstamped) {
-    const std::int64_t now = Clock::now().time_since_epoch().count();
+    const std::int64_t now = clock_now().time_since_epoch().count();
     if (running_since_.compare_exchange_strong(since, now, std::memory_order_relaxed)) since = now;
   }
   return Clock::time_point(Clock::duration(since));  // on failure, the stamp found
@@ -219,7 +200,7 @@ void EventLoop::drain_inbox() {
 }
 
 void EventLoop::fire_timers() {
-  const auto now = Clock::now();
+  const auto now = clock_now();
   while (Timer* timer = timers_.pop_expired(now)) timer->fire(*this);
 }
 
@@ -252,14 +233,14 @@ bool EventLoop::idle_wait(bool spun) {
   }
   // A task that suspended in place has just spun (wait_in_place).
   if (!spun && spin_until([this] { return !inbox_.empty(); }, deadline)) return false;
-  if (Clock::now() >= deadline) return false;
+  if (clock_now() >= deadline) return false;
   sleeping_.store(kParked, std::memory_order_seq_cst);
   if (inbox_.empty()) parker_.park_until(deadline);
   sleeping_.store(kAwake, std::memory_order_relaxed);
   return false;
 }
 
-void EventLoop::post(InboxItem* item) {
+void EventLoop::post(InboxItem* item) noexcept {
   LibraryCode library;
   inbox_.push(item);
   switch (sleeping_.load(std::memory_order_seq_cst)) {
@@ -309,7 +290,7 @@ void EventLoop::start_task(TaskBase* task) {
   }
 }
 
-void EventLoop::wake(TaskBase* task) {
+void EventLoop::wake(TaskBase* task) noexcept {
   LibraryCode library;
   if (on_loop_thread()) {
     ready_.push(task);

@@ -6,6 +6,7 @@
 #include <string>
 #include <utility>
 
+#include "threaded_async/detail/clock.hpp"
 #include "threaded_async/detail/event_loop.hpp"
 #include "threaded_async/detail/watchdog.hpp"
 #include "threaded_async/errors.hpp"
@@ -86,7 +87,7 @@ ForceOutcome EventLoop::force_down(Timeout exit_timeout) {
                    stuck.describe().c_str(), stuck.describe_stack().c_str());
     }
     const bool may_unwind = round < kMaxUnwindRounds;
-    const ForceOutcome outcome = thread_->force_stop(Clock::now() + kForcedStopGrace, may_unwind);
+    const ForceOutcome outcome = thread_->force_stop(clock_now() + kForcedStopGrace, may_unwind);
     if (outcome != ForceOutcome::kUnwound) {
       if (outcome == ForceOutcome::kFailed && report) {
         std::fprintf(
@@ -116,7 +117,7 @@ StuckLoopReport EventLoop::stuck_report(bool with_stack) {
   report.runner = options_.name;
   if (TaskRef<TaskBase> task = probe_running_task()) report.task = task->name();
   const auto since = stamp_batch();
-  report.held_for = Clock::now() - since;
+  report.held_for = clock_now() - since;
   if (with_stack) report.stack = thread_->sample_stack(kStackSampleTimeout);
   return report;
 }

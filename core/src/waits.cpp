@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "loop_context.hpp"
+#include "threaded_async/detail/clock.hpp"
 #include "threaded_async/detail/event_loop.hpp"
 #include "threaded_async/detail/spin_wait.hpp"
 #include "threaded_async/errors.hpp"
@@ -69,7 +70,7 @@ WaitStatus EventLoop::suspend(Waiter& waiter, Clock::time_point deadline) {
 // unwinds and rewinds both stacks, and costs more than the rest of a
 // hand-over). False when the scheduler has to run next: anything else in the
 // inbox, a timer due, I/O, threads to wake, leaving, or a spin that ran out.
-bool EventLoop::wait_in_place(TaskBase* task) {
+bool EventLoop::wait_in_place(TaskBase* task) noexcept {
   if (!ready_.empty() || stop_when_idle_ || shutting_down_ || wake_relay_.head_pending()) {
     return false;
   }
@@ -82,7 +83,7 @@ bool EventLoop::wait_in_place(TaskBase* task) {
     return false;
   }
   if (inbox_.front() != task || inbox_.pop() != task) return false;
-  if (!inbox_.empty() || (deadline != Clock::time_point::max() && Clock::now() >= deadline)) {
+  if (!inbox_.empty() || (deadline != Clock::time_point::max() && clock_now() >= deadline)) {
     ready_.push(task);  // what draining the inbox would have done
     return false;
   }
@@ -183,7 +184,7 @@ WaitStatus EventLoop::wait(std::unique_lock<WaitLock>& lock, WaitList& list, Wai
 }
 
 WaitStatus EventLoop::wait_thread(std::unique_lock<WaitLock>& lock, Waiter& waiter,
-                                  Clock::time_point deadline) {
+                                  Clock::time_point deadline) noexcept {
   ThreadParking parking;
   parking.loop = this;
   waiter.parking = &parking;
@@ -194,7 +195,7 @@ WaitStatus EventLoop::wait_thread(std::unique_lock<WaitLock>& lock, Waiter& wait
     if (parking.word.compare_exchange_strong(spinning, ThreadParking::kSleeping,
                                              std::memory_order_seq_cst)) {
       while (parking.word.load(std::memory_order_acquire) == ThreadParking::kSleeping &&
-             !stopped() && Clock::now() < deadline) {
+             !stopped() && clock_now() < deadline) {
         futex_wait(parking.word, ThreadParking::kSleeping, deadline);
       }
     }

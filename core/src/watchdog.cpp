@@ -3,6 +3,7 @@
 
 #include <cstdio>
 
+#include "threaded_async/detail/clock.hpp"
 #include "threaded_async/detail/event_loop.hpp"
 
 namespace threaded_async {
@@ -45,13 +46,13 @@ void Watchdog::watch() {
   // says it has held the loop at least since busy_since.
   std::uint64_t last_iteration = loop_.iteration();
   loop_.stamp_batch();
-  auto busy_since = Clock::now();
+  auto busy_since = clock_now();
   bool reported = false;
   std::unique_lock<std::mutex> lock(mutex_);
   while (!cv_.wait_for(lock, period, [this] { return stop_; })) {
     const std::uint64_t iteration = loop_.iteration();
     loop_.stamp_batch();
-    const auto now = Clock::now();
+    const auto now = clock_now();
     if (iteration != last_iteration || loop_.idle()) {
       last_iteration = iteration;
       busy_since = now;

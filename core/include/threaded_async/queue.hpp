@@ -130,10 +130,17 @@ class Queue {
     return std::is_copy_constructible_v<T>;
   }
 
+  // admit_putter_locked, pop_locked and push_locked are always inlined into
+  // take and give: they may throw (std::bad_alloc, T's constructors), and in
+  // WebAssembly a call that may throw, made while the caller's lock guard is
+  // alive, goes out through a JavaScript invoke_ trampoline and back, which
+  // cost more than the rest of the hand-over (docs/performance.md, "Fewer
+  // calls out to JavaScript").
+
   // Lets the oldest waiting putter's item in behind the others, before the
   // caller takes the front one out. Lock held. If the queue has no memory for
   // it, this throws std::bad_alloc and nothing has changed (the putter waits on).
-  void admit_putter_locked() {
+  [[gnu::always_inline]] void admit_putter_locked() {
     State& s = *state_;
     if (detail::Waiter* putter = s.putters.claim_front()) {
       try {
@@ -147,7 +154,7 @@ class Queue {
   }
 
   // Takes the front item out and lets the oldest waiting putter in. Lock held.
-  T pop_locked() {
+  [[gnu::always_inline]] T pop_locked() {
     admit_putter_locked();
     T item(std::move(state_->items.front()));
     state_->items.pop_front();
@@ -157,7 +164,7 @@ class Queue {
   // Gives the item (T&& to move it, const T& to copy it) to a waiting getter
   // or stores it; false, the item untouched, if full. Lock held.
   template <class U>
-  bool push_locked(U&& item) {
+  [[gnu::always_inline]] bool push_locked(U&& item) {
     State& s = *state_;
     if (detail::Waiter* getter = s.getters.claim_front()) {
       try {
@@ -204,7 +211,12 @@ class Queue {
     finish_wait(s.loop->wait(lock, s.putters, waiter, timeout.deadline()), timeout, what);
   }
 
+  // Inline, calling out only to throw (see EventLoop::check_running).
   static void finish_wait(detail::WaitStatus status, Timeout timeout, const char* what) {
+    if (status != detail::WaitStatus::kNotified) [[unlikely]]
+      refuse_wait(status, timeout, what);
+  }
+  static void refuse_wait(detail::WaitStatus status, Timeout timeout, const char* what) {
     if (status == detail::WaitStatus::kTimedOut) {
       throw EventLoopTimeoutError(std::string(what) + " timed out after " + timeout.describe());
     }

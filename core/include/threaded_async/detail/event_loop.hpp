@@ -80,13 +80,29 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
   bool stopped() const noexcept { return stopped_.load(std::memory_order_acquire); }
 
   // --- Checks that turn misuse into clear errors ---------------------------
-  // WouldDeadlockError if called on this loop's thread. `what` names the call,
-  // `instead` what to use inside a task.
-  void check_thread_side(const char* what, const char* instead) const;
+  // The checks run on every call of a primitive, so each is inline and calls
+  // out only to throw: in WebAssembly a call that may throw, made where the
+  // caller has a destructor to run, goes out through JavaScript and back.
+  // WouldDeadlockError if called on this loop's thread (or on a browser's main
+  // thread, which may not block). `what` names the call, `instead` what to use
+  // inside a task.
+  void check_thread_side(const char* what, const char* instead) const {
+    if (!platform_may_block() || on_loop_thread()) [[unlikely]] {
+      refuse_thread_side(what, instead);
+    }
+  }
   // RunnerStoppedError once the runner has stopped.
-  void check_running(const char* what) const;
+  void check_running(const char* what) const {
+    if (stopped()) [[unlikely]]
+      refuse_stopped(what);
+  }
   // The current task, or NotInTaskError naming `what` and the thread-side `instead`.
-  static TaskBase& require_task(const char* what, const char* instead);
+  static TaskBase& require_task(const char* what, const char* instead) {
+    TaskBase* task = current_task();
+    if (task == nullptr) [[unlikely]]
+      refuse_outside_task(what, instead);
+    return *task;
+  }
 
   // The deadline of `timeout`, "the runner's default" read as call_in_loop_timeout.
   Clock::time_point deadline(Timeout timeout) const noexcept;
@@ -107,9 +123,9 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
   // Puts a new task on the loop; takes over one reference. Any thread; never blocks.
   void start_task(TaskBase* task);
   // Makes a suspended task ready again. Any thread.
-  void wake(TaskBase* task);
+  void wake(TaskBase* task) noexcept;
   // Hands an item to the loop. Any thread; never blocks.
-  void post(InboxItem* item);
+  void post(InboxItem* item) noexcept;
 
   // --- I/O ------------------------------------------------------------------
   // Installs `reactor` unless one is installed already; returns the installed
@@ -173,6 +189,11 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
   struct ShutdownRequest;
   struct IterationMarker;
 
+  // What the checks above throw, out of line.
+  [[noreturn]] void refuse_thread_side(const char* what, const char* instead) const;
+  [[noreturn]] void refuse_stopped(const char* what) const;
+  [[noreturn]] static void refuse_outside_task(const char* what, const char* instead);
+
   static void thread_body(void* self);
   // Makes `loop` this thread's current loop (adopting a forced-down one); returns the previous.
   static EventLoop* exchange_current(EventLoop* loop) noexcept;
@@ -182,7 +203,7 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
   void fire_timers();
   void run_ready();
   bool idle_wait(bool spun);  // true if it waited in the reactor; `spun`: skip the spin
-  bool wait_in_place(TaskBase* task);
+  bool wait_in_place(TaskBase* task) noexcept;
   void hand_on(TaskBase* task);
   void resume(TaskBase* task);
   bool start_fiber(TaskBase* task) noexcept;
@@ -197,7 +218,7 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
   void adopt_and_unwind();
   TaskRef<TaskBase> probe_running_task();
   WaitStatus wait_thread(std::unique_lock<WaitLock>& lock, Waiter& waiter,
-                         Clock::time_point deadline);
+                         Clock::time_point deadline) noexcept;
   // Wakes the threads noted in the wake relay if `parking` was made its head.
   void drain_if_head(const ThreadParking& parking) noexcept;
 

@@ -3,6 +3,7 @@
 // permit given before park_until() makes it return at once.
 #pragma once
 
+#include "threaded_async/detail/clock.hpp"
 #include "threaded_async/detail/futex.hpp"
 #include "threaded_async/detail/wait_lock.hpp"
 #include "threaded_async/timeout.hpp"
@@ -20,7 +21,7 @@ class Parker {
   // Blocks until unpark() or `deadline`; consumes the permit.
   void park_until(Clock::time_point deadline) noexcept {
     while (permit_.exchange(0, std::memory_order_acquire) == 0) {
-      if (deadline != Clock::time_point::max() && Clock::now() >= deadline) return;
+      if (deadline != Clock::time_point::max() && clock_now() >= deadline) return;
       futex_wait(permit_, 0, deadline);
     }
   }

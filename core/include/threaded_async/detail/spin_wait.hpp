@@ -19,6 +19,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "threaded_async/detail/clock.hpp"
 #include "threaded_async/detail/futex.hpp"
 #include "threaded_async/timeout.hpp"
 
@@ -40,9 +41,9 @@ inline constexpr unsigned kLongProbeEvery = 32;
 // A spin reads the clock once a round of looks, and each thread learns how
 // many looks make a round of about kRoundFor: natively a look pauses and a
 // round of 32 takes about that, in WebAssembly a look costs a few nanoseconds
-// (no pause instruction) and a clock read (a call out to JavaScript) as much
-// as a hand-over, so a fixed 32 looks spent more on the clock than on the
-// looks. Within [kMinLooks, kMaxLooks].
+// (no pause instruction) and a clock read (a call out to JavaScript,
+// detail/clock.hpp) costs far more, so a fixed 32 looks spent more on the
+// clock than on the looks. Within [kMinLooks, kMaxLooks].
 inline constexpr std::chrono::nanoseconds kRoundFor{1000};
 inline constexpr unsigned kMinLooks = 16;
 inline constexpr unsigned kMaxLooks = 4096;
@@ -89,7 +90,7 @@ bool spin_until(Done&& done, Clock::time_point deadline) {
         return true;
       }
     }
-    const auto now = Clock::now();
+    const auto now = clock_now();
     if (budget_end == Clock::time_point::max()) {
       budget_end = now + budget;
       stop = std::min(deadline, budget_end);
