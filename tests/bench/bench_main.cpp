@@ -4,6 +4,7 @@
 //   threaded_async_bench [--smoke] [--repetitions N] [--only METRIC[/IMPL,...]]
 //                        [--out results.json] [--wasm bench.js] [--wasm-bundle demo.wasm]
 //                        [--realtime] [--busy]
+//   threaded_async_bench --beside-floor SECONDS
 //
 // --only runs the metrics whose name starts with METRIC, and of the cross-thread
 // figures only the implementations IMPL,... if given (and judges no target).
@@ -17,7 +18,9 @@
 // that they still work, and judges no figure). --wasm runs the WebAssembly
 // build of the portable benchmarks under Node and in headless Chromium and
 // reports their ratios to native; --wasm-bundle records the size of the
-// browser bundle's .wasm (wasm_bundle_bytes).
+// browser bundle's .wasm (wasm_bundle_bytes). --beside-floor measures only
+// windows of the atomics floor and of the ping-pong in turn, for SECONDS, and
+// prints each window's pair: the WebAssembly build takes it too.
 // Memory and idle figures come from child processes (--child ...), so that
 // what earlier benchmarks allocated does not count; so do Boost.Fiber's, so
 // that a hang inside it can be killed and run again (guarded_child_figure). --busy also measures
@@ -414,18 +417,37 @@ void python_original(const Options& o, Results& results) {
 // medians), as `key` {queue_pingpong_us, task_roundtrip_us}. Whether a run's
 // hand-overs settle into spinning or into sleeping differs from one process to
 // the next, so it runs three times: each figure is the median of the runs'
-// medians, with its ratio to native (..._ratio_to_native) and the spread of
-// the runs, slowest / fastest (..._spread).
+// medians, with the spread of the runs, slowest / fastest (..._spread).
+//
+// Its ratio to native (..._ratio_to_native) is the median of the runs' ratios
+// to the same figure measured natively just before each run, as the native
+// ping-pong is set against the atomics floor of its own round: this machine's
+// cross-core hand-over has two speeds that last seconds at a time (the atomics
+// floor itself took 0.117 or 0.52 us, docs/performance.md, "Two speeds of the
+// machine"), and a figure measured minutes earlier may have met the other one.
+// The floor beside each run is printed with its spread, so that a spread of
+// the WebAssembly runs can be told from one of the machine.
 void wasm_figures(const Options& o, const std::string& key, const std::string& command,
                   Results& results) {
   const std::string run = command + (o.plan.smoke ? " --smoke" : "");
-  std::map<std::string, std::vector<double>> runs;
+  std::map<std::string, std::vector<double>> runs, beside, ratios;
+  std::vector<double> floors;
   for (int r = 0; r < (o.plan.smoke ? 1 : 3); ++r) {
+    beside["queue_pingpong_us"].push_back(queue_pingpong(o.plan).median);
+    beside["task_roundtrip_us"].push_back(task_roundtrip(o.plan).median);
+    floors.push_back(atomic_pingpong(o.plan).median);
     const auto wasm = run_reporting(run);
     for (const char* metric : {"queue_pingpong_us", "task_roundtrip_us"}) {
       runs[metric].push_back(need(wasm, metric, run));
+      ratios[metric].push_back(runs[metric].back() / beside[metric].back());
     }
   }
+  const Figure floor = summarize(floors);
+  print_row(key, "atomics_floor_us_beside", floor, "us (native, just before each run)");
+  print_row(key, "atomics_floor_us_beside_spread",
+            Figure{floor.max / floor.min, floor.max / floor.min, floor.max / floor.min},
+            "slowest / fastest round (the machine)");
+  results.add(key, "atomics_floor_us_beside_spread", floor.max / floor.min);
   for (const char* metric : {"queue_pingpong_us", "task_roundtrip_us"}) {
     const Figure f = summarize(runs[metric]);
     print_row(key, metric, f, "us (median of the runs)");
@@ -434,10 +456,13 @@ void wasm_figures(const Options& o, const std::string& key, const std::string& c
     print_row(key, std::string(metric) + "_spread", Figure{spread, spread, spread},
               "slowest / fastest run");
     results.add(key, std::string(metric) + "_spread", spread);
-    if (!results.has(metric, "threaded_async")) continue;
-    const double ratio = f.median / results.get(metric, "threaded_async");
-    print_row(key, std::string(metric) + "_ratio", Figure{ratio, ratio, ratio}, "x native");
-    results.add(key, std::string(metric) + "_ratio_to_native", ratio);
+    const Figure native = summarize(beside[metric]);
+    print_row(key, std::string(metric) + "_native_beside", native,
+              "us (native, just before each run)");
+    results.add(key, std::string(metric) + "_native_beside", native.median);
+    const Figure ratio = summarize(ratios[metric]);
+    print_row(key, std::string(metric) + "_ratio", ratio, "x native beside it (median of runs)");
+    results.add(key, std::string(metric) + "_ratio_to_native", ratio.median);
   }
 }
 
@@ -851,11 +876,19 @@ int main_(int argc, char** argv) {
       o.wasm_js = value();
     } else if (arg == "--wasm-bundle") {
       o.wasm_bundle = value();
+    } else if (arg == "--beside-floor") {
+      // Only windows of the atomics floor and of the ping-pong in turn, one
+      // "floor_us pingpong_us" line each (library_bench.hpp).
+      for (const auto& [floor, pingpong] : pingpong_beside_floor(std::stod(value()))) {
+        std::printf("%.3f %.3f\n", floor, pingpong);
+      }
+      return 0;
     } else {
       std::fprintf(
           stderr,
           "usage: %s [--smoke] [--repetitions N] [--only METRIC[/IMPL,...]] [--out results.json]\n"
-          "       [--wasm bench.js] [--wasm-bundle demo.wasm] [--realtime] [--busy]\n",
+          "       [--wasm bench.js] [--wasm-bundle demo.wasm] [--realtime] [--busy]\n"
+          "       --beside-floor SECONDS\n",
           argv[0]);
       return 2;
     }

@@ -2,6 +2,9 @@
 #include "library_bench.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <thread>
 #include <threaded_async/threaded_async.hpp>
 #include <vector>
 
@@ -71,6 +74,63 @@ Figure queue_pingpong_on(ta::AsyncRunner& runner, const Plan& plan) {
   }
   check(worker.cancelled(), "the ping-pong worker ends cancelled");
   return f;
+}
+
+std::vector<std::pair<double, double>> pingpong_beside_floor(double seconds) {
+  struct alignas(64) Slot {
+    std::atomic<long> value{-2};
+  };
+  Slot question, answer;
+  std::atomic<bool> floor_window{false}, stop{false};
+  std::thread partner([&] {
+    long last = -2;
+    while (!stop.load(std::memory_order_relaxed)) {
+      if (!floor_window.load(std::memory_order_acquire)) {
+        std::this_thread::sleep_for(std::chrono::microseconds(200));
+        continue;
+      }
+      const long v = question.value.load(std::memory_order_acquire);
+      if (v != last) {
+        last = v;
+        answer.value.store(v + 1, std::memory_order_release);
+      }
+    }
+  });
+  ta::AsyncRunner runner;
+  ta::Queue<long> in(runner), out(runner);
+  auto worker = runner.create_task(increment_worker, in, out);
+  std::vector<std::pair<double, double>> windows;
+  const auto micros_per = [](Clock::duration d, long n) {
+    return std::chrono::duration<double, std::micro>(d).count() / static_cast<double>(n);
+  };
+  long next = 0, sent = 0;
+  const auto end = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                      std::chrono::duration<double>(seconds));
+  while (Clock::now() < end) {
+    floor_window.store(true, std::memory_order_release);
+    auto start = Clock::now();
+    for (int i = 0; i < 100000; ++i, ++next) {
+      question.value.store(next, std::memory_order_release);
+      while (answer.value.load(std::memory_order_acquire) != next + 1) ta::detail::cpu_relax();
+    }
+    const double floor = micros_per(Clock::now() - start, 100000);
+    floor_window.store(false, std::memory_order_release);
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));  // the partner is asleep
+    start = Clock::now();
+    for (int i = 0; i < 50000; ++i, ++sent) {
+      in.put_wait(sent);
+      check(out.get_wait() == sent + 1, "queue ping-pong returns the number plus one");
+    }
+    windows.emplace_back(floor, micros_per(Clock::now() - start, 50000));
+  }
+  stop.store(true);
+  partner.join();
+  worker.cancel();
+  try {
+    worker.wait();
+  } catch (const ta::CancelledError&) {
+  }
+  return windows;
 }
 
 Figure task_roundtrip(const Plan& plan) {

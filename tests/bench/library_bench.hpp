@@ -2,6 +2,8 @@
 #pragma once
 
 #include <cstddef>
+#include <utility>
+#include <vector>
 
 #include "harness.hpp"
 
@@ -10,6 +12,14 @@ class AsyncRunner;
 }
 
 namespace bench {
+
+// For `seconds`, windows in turn of two hand-overs between the calling thread
+// and another: 100,000 round trips of the atomics floor (two threads spinning
+// on two atomics; the other thread sleeps outside these windows), then 50,000
+// of queue_pingpong's. Each window's µs per round trip, {floor, ping-pong}:
+// how the library's hand-over follows the machine's (docs/performance.md,
+// "Two speeds of the machine").
+std::vector<std::pair<double, double>> pingpong_beside_floor(double seconds);
 
 // A thread put_waits a number, a task gets it and puts it plus one on a second
 // queue, the thread get_waits that. Microseconds per round trip.
