@@ -1,6 +1,7 @@
 // How long a waiting thread spins before it sleeps (detail/spin_wait.hpp): the
 // budget adapts, a thread whose spins keep running out stops spinning, and
 // probes, short and long, bring it back when spinning pays again.
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <thread>
@@ -23,13 +24,20 @@ struct Unanswered {
   Clock::duration spun{};
 };
 
+// What the waits look at: a word another thread could set, as the library's
+// waits look at theirs. A look must read it: a look that only counted would
+// cost nothing in WebAssembly, where a spin's pause is no instruction and the
+// compiler folds a round of counting looks into one addition, and a round
+// would then be just its clock read.
+std::atomic<bool> never_answered{false};
+
 Unanswered wait_unanswered() {
   Unanswered u;
   const auto start = Clock::now();
   detail::spin_until(
       [&] {
         ++u.looks;
-        return false;
+        return never_answered.load(std::memory_order_acquire);
       },
       Clock::time_point::max());
   u.spun = Clock::now() - start;
