@@ -443,11 +443,11 @@ void wasm_figures(const Options& o, const std::string& key, const std::string& c
     }
   }
   const Figure floor = summarize(floors);
+  const double floor_spread = floor.max / floor.min;
   print_row(key, "atomics_floor_us_beside", floor, "us (native, just before each run)");
-  print_row(key, "atomics_floor_us_beside_spread",
-            Figure{floor.max / floor.min, floor.max / floor.min, floor.max / floor.min},
+  print_row(key, "atomics_floor_us_beside_spread", Figure{floor_spread, floor_spread, floor_spread},
             "slowest / fastest round (the machine)");
-  results.add(key, "atomics_floor_us_beside_spread", floor.max / floor.min);
+  results.add(key, "atomics_floor_us_beside_spread", floor_spread);
   for (const char* metric : {"queue_pingpong_us", "task_roundtrip_us"}) {
     const Figure f = summarize(runs[metric]);
     print_row(key, metric, f, "us (median of the runs)");
@@ -879,9 +879,7 @@ int main_(int argc, char** argv) {
     } else if (arg == "--beside-floor") {
       // Only windows of the atomics floor and of the ping-pong in turn, one
       // "floor_us pingpong_us" line each (library_bench.hpp).
-      for (const auto& [floor, pingpong] : pingpong_beside_floor(std::stod(value()))) {
-        std::printf("%.3f %.3f\n", floor, pingpong);
-      }
+      print_pingpong_beside_floor(std::stod(value()));
       return 0;
     } else {
       std::fprintf(

@@ -39,6 +39,13 @@ struct Plan {
     const auto n = static_cast<std::size_t>(static_cast<double>(full) * scale);
     return std::max<std::size_t>(n, 1);
   }
+  // The operations of per_op's one warm-up run on `ops` (a tenth).
+  static std::size_t warm_up_ops(std::size_t ops) { return std::max<std::size_t>(ops / 10, 1); }
+  // All that per_op runs on `ops` without a timed warm-up (warm_up zero):
+  // the warm-up run, then the repetitions.
+  std::size_t total_ops(std::size_t ops) const {
+    return warm_up_ops(ops) + static_cast<std::size_t>(repetitions) * ops;
+  }
 };
 
 // One figure: the median of the repetitions, and their spread.
@@ -75,7 +82,7 @@ Figure per_op(const Plan& plan, std::size_t ops,
   };
   const auto warm_until = Clock::now() + plan.warm_up;
   do {
-    timed(std::max<std::size_t>(ops / 10, 1));
+    timed(Plan::warm_up_ops(ops));
   } while (Clock::now() < warm_until);
   if (first_run != nullptr) *first_run = per_op_of(timed(ops));
   std::vector<double> samples;

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <thread>
 #include <threaded_async/threaded_async.hpp>
 #include <vector>
@@ -48,6 +49,27 @@ void timer_sleeper(TimerRun* run, std::size_t index) {
   run->woke.push_back(index);
 }
 
+// `count` round trips of the queue ping-pong with increment_worker; the time they took.
+Clock::duration pingpong_rounds(ta::Queue<long>& in, ta::Queue<long>& out, std::size_t count) {
+  const auto start = Clock::now();
+  for (std::size_t i = 0; i < count; ++i) {
+    const long sent = static_cast<long>(i);
+    in.put_wait(sent);
+    check(out.get_wait() == sent + 1, "queue ping-pong returns the number plus one");
+  }
+  return Clock::now() - start;
+}
+
+// Cancels the ping-pong's increment_worker and waits for it to end so.
+void end_pingpong_worker(ta::BackgroundTask<void>& worker) {
+  worker.cancel();
+  try {
+    worker.wait();
+  } catch (const ta::CancelledError&) {
+  }
+  check(worker.cancelled(), "the ping-pong worker ends cancelled");
+}
+
 }  // namespace
 
 Figure queue_pingpong(const Plan& plan) {
@@ -58,21 +80,9 @@ Figure queue_pingpong(const Plan& plan) {
 Figure queue_pingpong_on(ta::AsyncRunner& runner, const Plan& plan) {
   ta::Queue<long> in(runner), out(runner);
   auto worker = runner.create_task(increment_worker, in, out);
-  const Figure f = per_op<Micros>(plan, plan.ops(200000), [&](std::size_t ops) {
-    const auto start = Clock::now();
-    for (std::size_t i = 0; i < ops; ++i) {
-      const long sent = static_cast<long>(i);
-      in.put_wait(sent);
-      check(out.get_wait() == sent + 1, "queue ping-pong returns the number plus one");
-    }
-    return Clock::now() - start;
-  });
-  worker.cancel();
-  try {
-    worker.wait();
-  } catch (const ta::CancelledError&) {
-  }
-  check(worker.cancelled(), "the ping-pong worker ends cancelled");
+  const Figure f = per_op<Micros>(plan, plan.ops(200000),
+                                  [&](std::size_t ops) { return pingpong_rounds(in, out, ops); });
+  end_pingpong_worker(worker);
   return f;
 }
 
@@ -103,7 +113,7 @@ std::vector<std::pair<double, double>> pingpong_beside_floor(double seconds) {
   const auto micros_per = [](Clock::duration d, long n) {
     return std::chrono::duration<double, std::micro>(d).count() / static_cast<double>(n);
   };
-  long next = 0, sent = 0;
+  long next = 0;
   const auto end = Clock::now() + std::chrono::duration_cast<Clock::duration>(
                                       std::chrono::duration<double>(seconds));
   while (Clock::now() < end) {
@@ -116,21 +126,18 @@ std::vector<std::pair<double, double>> pingpong_beside_floor(double seconds) {
     const double floor = micros_per(Clock::now() - start, 100000);
     floor_window.store(false, std::memory_order_release);
     std::this_thread::sleep_for(std::chrono::milliseconds(2));  // the partner is asleep
-    start = Clock::now();
-    for (int i = 0; i < 50000; ++i, ++sent) {
-      in.put_wait(sent);
-      check(out.get_wait() == sent + 1, "queue ping-pong returns the number plus one");
-    }
-    windows.emplace_back(floor, micros_per(Clock::now() - start, 50000));
+    windows.emplace_back(floor, micros_per(pingpong_rounds(in, out, 50000), 50000));
   }
   stop.store(true);
   partner.join();
-  worker.cancel();
-  try {
-    worker.wait();
-  } catch (const ta::CancelledError&) {
-  }
+  end_pingpong_worker(worker);
   return windows;
+}
+
+void print_pingpong_beside_floor(double seconds) {
+  for (const auto& [floor, pingpong] : pingpong_beside_floor(seconds)) {
+    std::printf("%.3f %.3f\n", floor, pingpong);
+  }
 }
 
 Figure task_roundtrip(const Plan& plan) {

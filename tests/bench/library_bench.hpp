@@ -20,6 +20,8 @@ namespace bench {
 // how the library's hand-over follows the machine's (docs/performance.md,
 // "Two speeds of the machine").
 std::vector<std::pair<double, double>> pingpong_beside_floor(double seconds);
+// The same, one "floor_us pingpong_us" line a window on stdout.
+void print_pingpong_beside_floor(double seconds);
 
 // A thread put_waits a number, a task gets it and puts it plus one on a second
 // queue, the thread get_waits that. Microseconds per round trip.

@@ -1,7 +1,6 @@
 // The portable benchmarks on their own, for the WebAssembly build: run under
 // Node (node --no-experimental-fetch threaded_async_bench_wasm.js [--smoke]),
 // it prints "name median" lines that threaded_async_bench --wasm reads.
-#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -41,17 +40,13 @@ int main(int argc, char** argv) {
   }
   try {
     if (beside_floor_seconds > 0) {
-      for (const auto& [floor, pingpong] : bench::pingpong_beside_floor(beside_floor_seconds)) {
-        std::printf("%.3f %.3f\n", floor, pingpong);
-      }
+      bench::print_pingpong_beside_floor(beside_floor_seconds);
       return 0;
     }
     if (pingpong_only) {
       const double us = bench::queue_pingpong(plan).median;
       const std::size_t ops = plan.ops(200000);
-      std::printf(
-          "queue_pingpong_us %.6f\nround_trips %zu\n", us,
-          std::max<std::size_t>(ops / 10, 1) + static_cast<std::size_t>(plan.repetitions) * ops);
+      std::printf("queue_pingpong_us %.6f\nround_trips %zu\n", us, plan.total_ops(ops));
       return 0;
     }
     std::printf("queue_pingpong_us %.6f\n", bench::queue_pingpong(plan).median);
