@@ -67,10 +67,13 @@ extern "C" void* ta_fiber_start(void** from_ctx, bctx::fcontext_t to, void* data
 
 namespace threaded_async::detail {
 
-thread_local const void* tls_fiber_stack_low = nullptr;
-thread_local const void* tls_fiber_stack_high = nullptr;
+class Fiber;
 
 namespace {
+
+// The fiber running on this thread, or nullptr before its first switch: one
+// store a switch, read by running_fiber_stack_low/high (signal handlers).
+thread_local const Fiber* tls_running_fiber = nullptr;
 
 // The C++ runtime's per-thread exception state (the Itanium ABI's
 // __cxa_eh_globals): each fiber keeps its own, so a task suspended inside a
@@ -137,6 +140,8 @@ class Fiber {
   void* arg = nullptr;
   void* stack = nullptr;  // lowest usable byte; nullptr for a thread's own stack
   bool guarded = false;   // a guard page below; else a canary just below (canary_of)
+  // The canary checked at every switch away; nullptr for a guarded stack or a thread's own.
+  const void* canary = nullptr;
   // What the sanitizers need. A thread's own stack is learned when it is first left.
   const void* asan_bottom = nullptr;
   std::size_t asan_size = 0;
@@ -295,9 +300,22 @@ struct SwitchRecord {
 };
 
 // The record of a fiber with its own stack sits at the top of that stack.
-void set_stack_bounds(const Fiber* running) noexcept {
-  tls_fiber_stack_low = running->stack;
-  tls_fiber_stack_high = running->stack != nullptr ? running : nullptr;
+void set_running(const Fiber* running) noexcept { tls_running_fiber = running; }
+
+// Moves the thread's exception state from `from` to `to` (EhGlobals). A
+// running fiber's own record is empty, so when the thread's state and `to`'s
+// are both empty (no task suspended inside a catch block or an unwind), a
+// switch only reads them.
+void swap_exception_state(Fiber* from, Fiber* to) noexcept {
+  EhGlobals* g = tls_eh_globals;
+  const EhGlobals current = *g;
+  const EhGlobals next = to->eh;
+  if (current.caught_exceptions != nullptr || current.uncaught_exceptions != 0 ||
+      next.caught_exceptions != nullptr || next.uncaught_exceptions != 0) {
+    from->eh = current;
+    *g = next;
+    to->eh = EhGlobals{nullptr, 0};
+  }
 }
 
 // A fiber's first code, entered by ta_fiber_start. The context of the fiber
@@ -326,6 +344,7 @@ Fiber* fiber_create(FiberPool* pool, FiberEntry entry, void* arg) {
   fiber->arg = arg;
   fiber->stack = stack;
   fiber->guarded = guarded;
+  if (!guarded) fiber->canary = canary_of(stack);
   fiber->ctx = bctx::make_fcontext(top, static_cast<std::size_t>(top - static_cast<char*>(stack)),
                                    &trampoline);
   fiber->fresh = true;
@@ -347,20 +366,29 @@ Fiber* fiber_for_thread() {
   sanitizer_adopt_thread(fiber);
   return fiber;
 }
-void fiber_release_thread(Fiber* fiber) { delete fiber; }
+void fiber_release_thread(Fiber* fiber) {
+  if (tls_running_fiber == fiber) tls_running_fiber = nullptr;
+  delete fiber;
+}
+
+const void* running_fiber_stack_low() noexcept {
+  const Fiber* f = tls_running_fiber;
+  return f != nullptr ? f->stack : nullptr;
+}
+const void* running_fiber_stack_high() noexcept {
+  const Fiber* f = tls_running_fiber;
+  return f != nullptr && f->stack != nullptr ? f : nullptr;  // the record tops its stack
+}
 
 void fiber_switch(Fiber* from, Fiber* to) {
-  if (from->stack != nullptr && !from->guarded &&
-      std::memcmp(canary_of(from->stack), &kCanary, sizeof kCanary) != 0) {
+  if (from->canary != nullptr && std::memcmp(from->canary, &kCanary, sizeof kCanary) != 0) {
     stack_guard_report_overflow("its stack has no guard page, and its canary was overwritten");
   }
-  EhGlobals* g = tls_eh_globals;
-  from->eh = *g;
-  *g = to->eh;
+  swap_exception_state(from, to);
   // Set before the switch, and right for the rest of it: while still on
   // `from`'s stack, a walk (native/safe_point.cpp) sees frames outside the
   // bounds and gives up.
-  set_stack_bounds(to);
+  set_running(to);
   sanitizer_before_switch(from, to);
   void* back;
   if (to->fresh) {

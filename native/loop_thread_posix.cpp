@@ -116,10 +116,10 @@ struct Shared {
 thread_local Shared* tls_shared = nullptr;
 
 std::uintptr_t fiber_low() noexcept {
-  return reinterpret_cast<std::uintptr_t>(tls_fiber_stack_low);
+  return reinterpret_cast<std::uintptr_t>(running_fiber_stack_low());
 }
 std::uintptr_t fiber_high() noexcept {
-  return reinterpret_cast<std::uintptr_t>(tls_fiber_stack_high);
+  return reinterpret_cast<std::uintptr_t>(running_fiber_stack_high());
 }
 
 // Makes the interrupted code call ta_forced_stop_injected from `pc`, as if

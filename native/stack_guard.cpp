@@ -26,7 +26,7 @@ void write_str(const char* s) {
 
 void on_fault(int sig, siginfo_t* info, void* context) {
   const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
-  const auto low = reinterpret_cast<std::uintptr_t>(tls_fiber_stack_low);
+  const auto low = reinterpret_cast<std::uintptr_t>(running_fiber_stack_low());
   const auto addr = reinterpret_cast<std::uintptr_t>(info->si_addr);
   if (low != 0 && addr < low && addr + page >= low) {
     stack_guard_report_overflow("it hit the guard page below the stack");

@@ -7,9 +7,11 @@ namespace threaded_async::detail {
 
 // Lowest usable byte of the stack of the fiber running on this thread (nullptr
 // on the thread's own stack). The guard page lies just below it.
-extern thread_local const void* tls_fiber_stack_low;
+// Async-signal-safe: reads of the thread's own storage
+// (native/fiber_boost_context.cpp).
+const void* running_fiber_stack_low() noexcept;
 // One past the highest usable byte of that stack (nullptr on the thread's own).
-extern thread_local const void* tls_fiber_stack_high;
+const void* running_fiber_stack_high() noexcept;
 
 // Names the running task as having overflowed its fiber stack (`how` says how
 // it was found) and aborts. Async-signal-safe.

@@ -149,12 +149,33 @@ void EventLoop::yield_now() {
   tls_loop->yield_task(task);  // the task's loop, without a load through the task
 }
 
+// As hand_on(task) between two deliver_cancellation(*task) in the library's
+// code (LibraryCode), with the thread's library-code depth written once each
+// way: the task's own depth, `depth + 1` through the switch (switch_from_task),
+// and back. A yield ping-pong spends a good part of its switch on those reads
+// and writes of thread-local storage.
 void EventLoop::yield_task(TaskBase* task) {
-  LibraryCode library;
-  deliver_cancellation(*task);
+  const int depth = tls_library_depth;
+  if (task->cancel_pending_) cancel_at_yield(*task, depth);
+  tls_library_depth = depth + 1;
   ready_.push(task);
-  hand_on(task);
-  deliver_cancellation(*task);
+  if (TaskBase* next = take_successor()) {
+    if (next != task) {  // else alone in the batch: it runs on
+      tls_task = next;
+      running_task_.store(next, std::memory_order_release);
+      fiber_switch(task->fiber_, next->fiber_);
+    }
+  } else {
+    fiber_switch(task->fiber_, scheduler_fiber_);
+  }
+  if (task->cancel_pending_) cancel_at_yield(*task, depth);
+  tls_library_depth = depth;
+}
+
+void EventLoop::cancel_at_yield(TaskBase& task, int depth) {
+  tls_library_depth = depth;
+  LibraryCode library;
+  deliver_cancellation(task);
 }
 
 WaitStatus EventLoop::wait(std::unique_lock<WaitLock>& lock, WaitList& list, Waiter& waiter,

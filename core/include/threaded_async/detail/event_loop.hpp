@@ -199,6 +199,9 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
   static EventLoop* exchange_current(EventLoop* loop) noexcept;
   void run();
   void yield_task(TaskBase* task);
+  // Delivers the task's pending cancellation from yield_task, in the
+  // library's code, leaving the thread's library-code depth at `depth`.
+  void cancel_at_yield(TaskBase& task, int depth);
   void drain_inbox();
   void fire_timers();
   void run_ready();
