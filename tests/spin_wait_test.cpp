@@ -6,6 +6,7 @@
 #include <chrono>
 #include <thread>
 #include <threaded_async/detail/spin_wait.hpp>
+#include <threaded_async/threaded_async.hpp>
 
 namespace detail = threaded_async::detail;
 using threaded_async::Clock;
@@ -69,6 +70,28 @@ TEST_CASE("a thread starts spinning for the full budget and stops after spins ru
     // Not spinning: a wait looks once and goes to sleep.
     CHECK(wait_unanswered().looks == 1);
   });
+}
+
+TEST_CASE("a loop thread's spins shrink to kLoopMinSpin and no further", "[spin]") {
+  on_fresh_thread([] {
+    detail::tls_spin_floor = detail::kLoopMinSpin;  // what EventLoop::run sets
+    for (int i = 0; i < 8; ++i) wait_unanswered();
+    CHECK(detail::spin_budget() == Clock::duration(detail::kLoopMinSpin));
+    // Still spinning, for the floor: more than one look and at least that long.
+    const Unanswered u = wait_unanswered();
+    CHECK(u.looks > 1);
+    CHECK(u.spun >= detail::kLoopMinSpin);
+  });
+  // A plain thread's floor is zero: its spins stop (the test above).
+  on_fresh_thread([] { CHECK(detail::tls_spin_floor == Clock::duration::zero()); });
+}
+
+TEST_CASE("a runner's loop thread spins down to kLoopMinSpin, and the calling thread to nothing",
+          "[spin]") {
+  threaded_async::AsyncRunner runner;
+  CHECK(runner.call_in_loop([] { return detail::tls_spin_floor; }) ==
+        Clock::duration(detail::kLoopMinSpin));
+  CHECK(detail::tls_spin_floor == Clock::duration::zero());
 }
 
 TEST_CASE("a thread that stopped spinning probes briefly, and for the full budget now and then",

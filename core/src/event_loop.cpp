@@ -174,7 +174,8 @@ void EventLoop::thread_body(void* self) {
 }
 
 void EventLoop::run() {
-  bool reactor_waited = false;  // the idle wait just ran the reactor
+  tls_spin_floor = kLoopMinSpin;  // detail/spin_wait.hpp
+  bool reactor_waited = false;    // the idle wait just ran the reactor
   for (;;) {
     // Only this thread writes it: a plain store is enough, and cheaper than an atomic add.
     iteration_.store(iteration_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);

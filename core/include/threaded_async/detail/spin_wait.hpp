@@ -37,6 +37,13 @@ inline void cpu_relax() noexcept {
 inline constexpr std::chrono::microseconds kMinSpin{2};
 inline constexpr unsigned kProbeEvery = 32;
 inline constexpr unsigned kLongProbeEvery = 32;
+// The shortest a loop thread's spin gets however often its spins run out
+// (spin_floor): the loop is the hub of every hand-over, and each time it
+// sleeps, whoever hands it work next pays a wake-up system call and waits for
+// the loop to be scheduled again. A plain thread's spins may shrink to
+// nothing, since its spinning takes the core from the threads it waits for;
+// the loop's, when it has nothing to run, takes it from no one of its own.
+inline constexpr std::chrono::microseconds kLoopMinSpin{10};
 
 // A spin reads the clock once a round of looks, and each thread learns how
 // many looks make a round of about kRoundFor: natively a look pauses and a
@@ -55,6 +62,9 @@ inline thread_local Clock::duration tls_spin_budget = Clock::duration::max();
 inline thread_local unsigned tls_waits_since_probe = 0;
 inline thread_local unsigned tls_probes_since_long = 0;
 inline thread_local unsigned tls_looks_per_round = 32;
+// The least this thread's spin budget shrinks to: zero, or kLoopMinSpin on a
+// loop thread (EventLoop::run).
+inline thread_local Clock::duration tls_spin_floor = Clock::duration::zero();
 
 // How long this thread's next spin may last, unless it is a probe.
 inline Clock::duration spin_budget() noexcept { return std::min(tls_spin_budget, kSpinFor); }
@@ -107,6 +117,7 @@ bool spin_until(Done&& done, Clock::time_point deadline) {
       if (now >= budget_end) {
         // A probe that ran out leaves the thread not spinning.
         tls_spin_budget = probe || budget / 4 < kMinSpin ? Clock::duration::zero() : budget / 4;
+        tls_spin_budget = std::max(tls_spin_budget, tls_spin_floor);
       }
       return done();
     }
