@@ -31,15 +31,4 @@ struct LibraryCode {
   LibraryCode& operator=(const LibraryCode&) = delete;
 };
 
-// Switches away from the running task, from the library's code (its depth is
-// above zero): the thread stays in the library's code through the switch, so
-// that a forced stop never takes it half-way. The fiber that runs next
-// restores its own library-code depth (a task that starts sets it to zero,
-// task_entry), and this task gets its own back when it is resumed.
-inline void switch_from_task(Fiber* from, Fiber* to) {
-  const int depth = tls_library_depth;
-  fiber_switch(from, to);
-  tls_library_depth = depth;
-}
-
 }  // namespace threaded_async::detail

@@ -122,16 +122,28 @@ TaskBase* EventLoop::take_successor() {
 }
 
 // Switches from a task that suspends or yields to the next ready task
-// directly, when there is one to take (take_successor), else to the scheduler.
-void EventLoop::hand_on(TaskBase* task) {
+// directly, when there is one to take (take_successor), else to the
+// scheduler. The caller is in the library's code (its depth above zero) and
+// sets the depth back after it: the fiber that runs next restores its own
+// library-code depth (a task that starts sets it to zero, task_entry).
+void EventLoop::switch_on(TaskBase* task) {
   if (TaskBase* next = take_successor()) {
     if (next == task) return;  // alone in the batch: it runs on
     tls_task = next;
     running_task_.store(next, std::memory_order_release);
-    switch_from_task(task->fiber_, next->fiber_);
+    fiber_switch(task->fiber_, next->fiber_);
   } else {
-    switch_from_task(task->fiber_, scheduler_fiber_);
+    fiber_switch(task->fiber_, scheduler_fiber_);
   }
+}
+
+// switch_on from the library's code: the thread stays in it through the
+// switch, so that a forced stop never takes it half-way, and this task gets
+// its own depth back when it is resumed.
+void EventLoop::hand_on(TaskBase* task) {
+  const int depth = tls_library_depth;
+  switch_on(task);
+  tls_library_depth = depth;
 }
 
 void EventLoop::sleep_until(Clock::time_point deadline) {
@@ -151,23 +163,15 @@ void EventLoop::yield_now() {
 
 // As hand_on(task) between two deliver_cancellation(*task) in the library's
 // code (LibraryCode), with the thread's library-code depth written once each
-// way: the task's own depth, `depth + 1` through the switch (switch_from_task),
-// and back. A yield ping-pong spends a good part of its switch on those reads
-// and writes of thread-local storage.
+// way: the task's own depth, `depth + 1` through the switch, and back. A yield
+// ping-pong spends a good part of its switch on those reads and writes of
+// thread-local storage.
 void EventLoop::yield_task(TaskBase* task) {
   const int depth = tls_library_depth;
   if (task->cancel_pending_) cancel_at_yield(*task, depth);
   tls_library_depth = depth + 1;
   ready_.push(task);
-  if (TaskBase* next = take_successor()) {
-    if (next != task) {  // else alone in the batch: it runs on
-      tls_task = next;
-      running_task_.store(next, std::memory_order_release);
-      fiber_switch(task->fiber_, next->fiber_);
-    }
-  } else {
-    fiber_switch(task->fiber_, scheduler_fiber_);
-  }
+  switch_on(task);
   if (task->cancel_pending_) cancel_at_yield(*task, depth);
   tls_library_depth = depth;
 }

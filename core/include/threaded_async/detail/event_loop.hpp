@@ -207,6 +207,7 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
   void run_ready();
   bool idle_wait(bool spun);  // true if it waited in the reactor; `spun`: skip the spin
   bool wait_in_place(TaskBase* task) noexcept;
+  void switch_on(TaskBase* task);
   void hand_on(TaskBase* task);
   void resume(TaskBase* task);
   bool start_fiber(TaskBase* task) noexcept;

@@ -38,11 +38,12 @@ inline constexpr std::chrono::microseconds kMinSpin{2};
 inline constexpr unsigned kProbeEvery = 32;
 inline constexpr unsigned kLongProbeEvery = 32;
 // The shortest a loop thread's spin gets however often its spins run out
-// (spin_floor): the loop is the hub of every hand-over, and each time it
+// (tls_spin_floor): the loop is the hub of every hand-over, and each time it
 // sleeps, whoever hands it work next pays a wake-up system call and waits for
 // the loop to be scheduled again. A plain thread's spins may shrink to
 // nothing, since its spinning takes the core from the threads it waits for;
-// the loop's, when it has nothing to run, takes it from no one of its own.
+// the loop's takes it only from threads that share its core, and for at most
+// this long (docs/performance.md, "The loop's spin floor").
 inline constexpr std::chrono::microseconds kLoopMinSpin{10};
 
 // A spin reads the clock once a round of looks, and each thread learns how
