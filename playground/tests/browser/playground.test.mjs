@@ -490,6 +490,17 @@ async function backgroundLuminance(page, selector) {
   });
 }
 
+// In the page: the colours the C++ view's highlighted code is drawn in.
+function cppColours() {
+  return [
+    ...new Set(
+      [...document.querySelectorAll('[data-testid="cpp-code"] .cm-line span')]
+        .map((span) => getComputedStyle(span).color)
+        .filter((colour) => colour !== ''),
+    ),
+  ];
+}
+
 describe('the C++ view', () => {
   test(
     'shows the scenario as a highlighted C++ program, copies it, and follows edits',
@@ -513,9 +524,15 @@ describe('the C++ view', () => {
       ]) {
         assert.ok(code.split('\n').includes(line), `the program has the line ${line}:\n${code}`);
       }
-      const colours = await page.$$eval('[data-testid="cpp-code"] .cm-line span', (spans) => [
-        ...new Set(spans.map((span) => getComputedStyle(span).color)),
-      ]);
+      // The colours come after the text: CodeMirror parses the code in slices
+      // of idle time and redraws the view, shown a moment ago, in its next
+      // frame. A fresh-clone make test once looked in between and saw two
+      // colours and an unstyled span. So the check waits for them, and then
+      // asserts what it sees.
+      await page
+        .waitForFunction(`(${cppColours})().length >= 4`, null, { timeout: PAGE_READY_MS })
+        .catch(() => {});
+      const colours = await page.evaluate(cppColours);
       assert.ok(colours.length >= 4, `highlighted in several colours: ${colours}`);
       await page.screenshot({ path: join(SCREENSHOTS, 'cpp-view.png'), fullPage: true });
 
