@@ -90,6 +90,19 @@ Figure per_op(const Plan& plan, std::size_t ops,
   return summarize(std::move(samples));
 }
 
+// The ping-pong benchmarks: `count` round trips, each sending a number
+// through `ask` (long -> long, the answer) and checking that the answer is the
+// number plus one (`what` says so when it is not). Returns the elapsed time.
+template <class Ask>
+Clock::duration pingpong_round_trips(std::size_t count, Ask ask, const char* what) {
+  const auto start = Clock::now();
+  for (std::size_t i = 0; i < count; ++i) {
+    const long sent = static_cast<long>(i);
+    check(ask(sent) == sent + 1, what);
+  }
+  return Clock::now() - start;
+}
+
 // The contention benchmarks: `producers` threads push `ops / producers` numbers
 // each through `put`, the calling thread takes them all through `get` and
 // checks that each arrived once. Returns the elapsed time.

@@ -51,13 +51,13 @@ void timer_sleeper(TimerRun* run, std::size_t index) {
 
 // `count` round trips of the queue ping-pong with increment_worker; the time they took.
 Clock::duration pingpong_rounds(ta::Queue<long>& in, ta::Queue<long>& out, std::size_t count) {
-  const auto start = Clock::now();
-  for (std::size_t i = 0; i < count; ++i) {
-    const long sent = static_cast<long>(i);
-    in.put_wait(sent);
-    check(out.get_wait() == sent + 1, "queue ping-pong returns the number plus one");
-  }
-  return Clock::now() - start;
+  return pingpong_round_trips(
+      count,
+      [&](long sent) {
+        in.put_wait(sent);
+        return out.get_wait();
+      },
+      "queue ping-pong returns the number plus one");
 }
 
 // Cancels the ping-pong's increment_worker and waits for it to end so.

@@ -139,13 +139,13 @@ Figure condvar_pingpong(const Plan& plan) {
     for (long v; (v = in.get()) >= 0;) out.put(v + 1);
   });
   const Figure f = per_op<Micros>(plan, plan.ops(50000), [&](std::size_t ops) {
-    const auto start = Clock::now();
-    for (std::size_t i = 0; i < ops; ++i) {
-      const long sent = static_cast<long>(i);
-      in.put(sent);
-      check(out.get() == sent + 1, "condvar ping-pong returns the number plus one");
-    }
-    return Clock::now() - start;
+    return pingpong_round_trips(
+        ops,
+        [&](long sent) {
+          in.put(sent);
+          return out.get();
+        },
+        "condvar ping-pong returns the number plus one");
   });
   in.put(-1);
   worker.join();
@@ -155,15 +155,15 @@ Figure condvar_pingpong(const Plan& plan) {
 Figure asio_pingpong(const Plan& plan) {
   AsioThread loop;
   return per_op<Micros>(plan, plan.ops(50000), [&](std::size_t ops) {
-    const auto start = Clock::now();
-    for (std::size_t i = 0; i < ops; ++i) {
-      const long sent = static_cast<long>(i);
-      std::promise<long> reply;
-      std::future<long> answer = reply.get_future();
-      boost::asio::post(loop.io(), [&reply, sent] { reply.set_value(sent + 1); });
-      check(answer.get() == sent + 1, "asio ping-pong returns the number plus one");
-    }
-    return Clock::now() - start;
+    return pingpong_round_trips(
+        ops,
+        [&](long sent) {
+          std::promise<long> reply;
+          std::future<long> answer = reply.get_future();
+          boost::asio::post(loop.io(), [&reply, sent] { reply.set_value(sent + 1); });
+          return answer.get();
+        },
+        "asio ping-pong returns the number plus one");
   });
 }
 
